@@ -1,0 +1,42 @@
+// Tensor: a dtype, a shape and its elements (row-major). Float tensors hold `f`; integer and bool
+// tensors (shape arithmetic, indices) hold `i` as int64 whatever their ONNX width.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fxq {
+
+enum class DType { kFloat32, kInt64, kInt32, kInt8, kUInt8, kBool };
+
+const char* dtype_name(DType t);
+inline bool is_float(DType t) { return t == DType::kFloat32; }
+
+using Shape = std::vector<int64_t>;
+
+int64_t numel(const Shape& s);                  // product of dims (1 for a scalar)
+std::string shape_str(const Shape& s);          // "[1,3,224,224]"; -1 prints as "?"
+std::vector<int64_t> strides_of(const Shape& s);  // row-major element strides
+
+struct Tensor {
+  DType dtype = DType::kFloat32;
+  Shape shape;
+  std::vector<float> f;    // elements when dtype is kFloat32
+  std::vector<int64_t> i;  // elements otherwise
+
+  static Tensor zeros(Shape shape);                                   // float
+  static Tensor from_floats(Shape shape, std::vector<float> values);  // sizes must match
+  static Tensor from_ints(Shape shape, std::vector<int64_t> values, DType dtype = DType::kInt64);
+
+  int64_t size() const { return numel(shape); }
+  bool is_float() const { return dtype == DType::kFloat32; }
+  int rank() const { return static_cast<int>(shape.size()); }
+  int64_t dim(int axis) const { return shape[static_cast<size_t>(axis)]; }
+  // Element k as double/int64 whatever the storage (for shape ops and tests).
+  double at(int64_t k) const { return is_float() ? f[k] : static_cast<double>(i[k]); }
+  int64_t int_at(int64_t k) const { return is_float() ? static_cast<int64_t>(f[k]) : i[k]; }
+  std::vector<int64_t> to_ints() const;  // all elements as int64 (shape/axes inputs)
+  size_t bytes() const;                  // storage size in the ONNX dtype's width
+};
+
+}  // namespace fxq
