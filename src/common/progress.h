@@ -1,0 +1,26 @@
+// Progress of long work on stderr: a bar with counts, rate and ETA when stderr is a terminal,
+// a plain line every ~10% (and at the end) otherwise, nothing when quiet.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace fxq {
+
+class Progress {
+ public:
+  Progress(std::string label, size_t total, bool quiet = false);
+  ~Progress();  // finishes the line if done() was not called
+  void advance(size_t n = 1);
+  void done();
+
+ private:
+  void draw(bool final);
+  std::string label_;
+  size_t total_, count_ = 0;
+  bool quiet_, tty_, finished_ = false;
+  int last_decile_ = -1;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace fxq

@@ -1,0 +1,114 @@
+#include "engine/executor.h"
+
+#include <set>
+#include <unordered_map>
+
+#include "common/error.h"
+#include "ops/registry.h"
+
+namespace fxq {
+namespace {
+
+const OpDef* lookup(const Node& n) { return n.domain.empty() ? find_op(n.op_type) : nullptr; }
+
+std::string op_label(const Node& n) { return (n.domain.empty() ? "" : n.domain + "::") + n.op_type; }
+
+}  // namespace
+
+std::string unsupported_ops(const Graph& graph) {
+  std::string list;
+  std::set<std::string> seen;
+  for (const auto& n : graph.nodes) {
+    if (lookup(n) || !seen.insert(op_label(n)).second) continue;
+    list += (list.empty() ? "" : ", ") + op_label(n) + " (node '" + n.name + "')";
+  }
+  return list;
+}
+
+Executor::Executor(const Graph& graph) : graph_(graph) {
+  const std::string missing = unsupported_ops(graph);
+  if (!missing.empty())
+    fail_unsupported(graph.path + ": unsupported op: " + missing + " (see 'fxq ops' for the supported ones)");
+  for (const auto& n : graph.nodes) ops_.push_back(lookup(n));
+  // Last reader of each value; graph outputs are never released.
+  std::map<std::string, size_t> last;
+  for (size_t k = 0; k < graph.nodes.size(); ++k)
+    for (const auto& in : graph.nodes[k].inputs)
+      if (!in.empty()) last[in] = k;
+  release_.resize(graph.nodes.size());
+  for (const auto& [value, k] : last)
+    if (!graph.is_initializer(value) && !graph.is_graph_output(value)) release_[k].push_back(value);
+}
+
+void Executor::check_inputs(const std::map<std::string, Tensor>& inputs) const {
+  for (const auto& kv : inputs) {
+    bool known = false;
+    for (const auto& vi : graph_.inputs) known |= vi.name == kv.first;
+    if (!known) fail_input(graph_.path + ": the model has no input named '" + kv.first + "'");
+  }
+  for (const auto& vi : graph_.inputs) {
+    auto it = inputs.find(vi.name);
+    if (it == inputs.end()) fail_input(graph_.path + ": no tensor given for model input '" + vi.name + "'");
+    const Tensor& t = it->second;
+    if (t.dtype != vi.dtype)
+      fail_input(graph_.path + ": input '" + vi.name + "' must be " + dtype_name(vi.dtype) + ", got " + dtype_name(t.dtype));
+    if (!vi.has_shape) continue;
+    bool ok = t.shape.size() == vi.shape.size();
+    for (size_t d = 0; ok && d < vi.shape.size(); ++d) ok = vi.shape[d] < 0 || vi.shape[d] == t.shape[d];
+    if (!ok)
+      fail_input(graph_.path + ": input '" + vi.name + "' has shape " + shape_str(t.shape) + ", the model expects " +
+                 shape_str(vi.shape));
+  }
+}
+
+std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs, const ExecHooks* hooks) const {
+  check_inputs(inputs);
+  std::unordered_map<std::string, Tensor> values;
+  for (auto& kv : inputs) values.emplace(kv.first, std::move(kv.second));
+  auto find = [&](const std::string& name) -> const Tensor* {
+    if (const Tensor* t = graph_.initializer(name)) return t;
+    auto it = values.find(name);
+    return it == values.end() ? nullptr : &it->second;
+  };
+
+  std::vector<const Tensor*> in;
+  std::vector<Tensor> out;
+  for (size_t k = 0; k < graph_.nodes.size(); ++k) {
+    const Node& node = graph_.nodes[k];
+    in.clear();
+    for (const auto& name : node.inputs) {
+      const Tensor* t = name.empty() ? nullptr : find(name);
+      FXQ_CHECK(name.empty() || t, "value '" + name + "' missing before " + node.describe());
+      in.push_back(t);
+    }
+    out.assign(node.outputs.size(), Tensor());
+    KernelArgs args{node, graph_.opset, in, out};
+    try {
+      ops_[k]->run(args);
+    } catch (const Error& e) {
+      throw e.with_context(graph_.path);
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {
+      fail(ExitCode::kInternal, graph_.path + ": " + node.describe() + ": " + e.what());
+    }
+    for (size_t o = 0; o < node.outputs.size(); ++o) {
+      if (node.outputs[o].empty()) continue;
+      FXQ_CHECK(static_cast<int64_t>(out[o].is_float() ? out[o].f.size() : out[o].i.size()) == out[o].size(),
+                node.describe() + " produced a tensor whose data does not match its shape");
+      if (hooks && hooks->on_value) hooks->on_value(node, node.outputs[o], out[o]);
+      values[node.outputs[o]] = std::move(out[o]);
+    }
+    for (const auto& v : release_[k]) values.erase(v);
+  }
+  std::map<std::string, Tensor> result;
+  for (const auto& o : graph_.outputs) {
+    if (const Tensor* t = graph_.initializer(o.name)) { result[o.name] = *t; continue; }
+    auto it = values.find(o.name);
+    FXQ_CHECK(it != values.end(), "graph output '" + o.name + "' was not produced");
+    result[o.name] = std::move(it->second);
+  }
+  return result;
+}
+
+}  // namespace fxq

@@ -1,0 +1,42 @@
+// The float engine: runs a Graph node by node with the registered reference kernels, releasing each
+// intermediate tensor after its last reader. Hooks let calibration observe every value and fake
+// quantization replace it; with no hooks nothing extra runs.
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ops/op.h"
+
+namespace fxq {
+
+struct ExecHooks {
+  // Called with every value a node produces, right after the node ran; may modify it in place.
+  std::function<void(const Node& node, const std::string& value, Tensor& t)> on_value;
+};
+
+class Executor {
+ public:
+  // Checks that every op is supported: an unknown op is Error kUnsupported naming op type, node, file.
+  explicit Executor(const Graph& graph);
+
+  // Runs the graph. `inputs` maps graph-input names to tensors; a missing input, a wrong dtype or a
+  // shape that contradicts the model's static dims is Error kBadInput. Returns every graph output.
+  std::map<std::string, Tensor> run(std::map<std::string, Tensor> inputs, const ExecHooks* hooks = nullptr) const;
+
+  const Graph& graph() const { return graph_; }
+
+ private:
+  void check_inputs(const std::map<std::string, Tensor>& inputs) const;
+
+  const Graph& graph_;
+  std::vector<const OpDef*> ops_;                 // per node
+  std::vector<std::vector<std::string>> release_;  // per node: values whose last reader it is
+};
+
+// Names the ops in `graph` that fxq does not support ("Foo (node 'n1'), Bar (node 'n7')"), or "".
+std::string unsupported_ops(const Graph& graph);
+
+}  // namespace fxq

@@ -1,0 +1,33 @@
+// Runs a model over a folder of images, streaming: top-1/top-5 when labels are given, raw outputs
+// written as .npy on request, timing of the engine alone.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/image_folder.h"
+#include "data/preprocess_config.h"
+#include "engine/executor.h"
+#include "eval/topk.h"
+
+namespace fxq {
+
+struct ImageEvalOptions {
+  size_t batch = 16;          // images decoded (and, for a dynamic batch dim, run) together
+  std::string dump_dir;       // if set: <dump_dir>/<image rel path, '/'->'__'>.<output index>.npy
+  bool quiet = false;         // no progress output
+};
+
+struct ImageEvalResult {
+  size_t images = 0, skipped = 0;
+  TopK topk;                  // filled when labels are given
+  double engine_seconds = 0;  // time inside Executor::run
+  double ms_per_image() const { return images ? 1000.0 * engine_seconds / images : 0.0; }
+};
+
+// `labels` is empty or one class index per image.
+ImageEvalResult evaluate_images(const Executor& exec, const std::vector<data::ImageEntry>& images,
+                                const std::vector<int>& labels, const data::PreprocessConfig& cfg,
+                                const ImageEvalOptions& opt, const std::function<void(const std::string&)>& warn);
+
+}  // namespace fxq

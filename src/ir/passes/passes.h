@@ -1,0 +1,29 @@
+// Graph passes run after loading, before the engine. Each returns how many nodes it changed so the
+// CLI can report it. None changes what the graph computes beyond float rounding.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace fxq::passes {
+
+// Identity and inference-mode Dropout: readers are rewired to the input; the node is removed.
+int remove_identities(Graph& g);
+// Nodes whose inputs are all constant (initializers, Constant nodes, Shape of a statically shaped
+// value) are evaluated once with their kernel and replaced by initializers.
+int fold_constants(Graph& g);
+// BatchNormalization right after a Conv (or Gemm) whose output nothing else reads is folded into
+// that layer's weights and bias.
+int fold_batchnorm(Graph& g);
+// Nodes whose outputs nothing reads, and initializers no node reads, are dropped.
+int remove_dead(Graph& g);
+
+struct PassSummary {
+  int identities = 0, constants = 0, batchnorms = 0, dead = 0;
+  std::string str() const;  // "folded 3 constants, 2 BatchNorms; removed 1 Identity/Dropout, 0 dead nodes"
+};
+// The default pipeline, in order: identities, constants, BatchNorm, dead code.
+PassSummary run_default_passes(Graph& g);
+
+}  // namespace fxq::passes

@@ -1,0 +1,27 @@
+// 2-D grouped convolution (NCHW), two implementations of the same arithmetic:
+//   y[n, co, oy, ox] = bias[co] + sum over ci < Cin/group, ky, kx of
+//       w[co, ci, ky, kx] * x[n, g * Cin/group + ci, oy * stride_h - pad_top + ky * dil_h,
+//                                                    ox * stride_w - pad_left + kx * dil_w]
+//   with g = co / (Cout/group), and x = 0 outside the input (zero padding).
+// conv2d_reference is the direct loop (accumulating in double) every faster path is tested against;
+// conv2d_fast (the registered kernel) uses a direct loop for depthwise convs, one GEMM for 1x1
+// stride-1 unpadded convs, and im2col + GEMM (Eigen, single-threaded) otherwise.
+#pragma once
+#include <cstdint>
+
+namespace fxq {
+
+struct Conv2dShape {
+  int64_t batch = 1, c_in = 1, c_out = 1, group = 1;
+  int64_t in_h = 1, in_w = 1, k_h = 1, k_w = 1;
+  int64_t stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1;
+  int64_t pad_top = 0, pad_left = 0;  // the end pads only enter through out_h / out_w
+  int64_t out_h = 1, out_w = 1;
+};
+
+// x: [batch, c_in, in_h, in_w]; w: [c_out, c_in / group, k_h, k_w]; bias: [c_out] or nullptr;
+// y: [batch, c_out, out_h, out_w], fully overwritten. c_in and c_out must be multiples of group.
+void conv2d_reference(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
+void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
+
+}  // namespace fxq

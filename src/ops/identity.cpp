@@ -1,0 +1,11 @@
+// Identity: copy the input.
+#include "ops/op.h"
+
+namespace fxq {
+namespace {
+void run(KernelArgs& a) { a.output(0) = a.input(0); }
+}  // namespace
+
+extern const OpDef kOp_Identity{"Identity", "copy the input", run, nullptr};
+
+}  // namespace fxq

@@ -1,0 +1,148 @@
+#include "ops/resize_common.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fxq {
+
+bool parse_linear(const KernelArgs& a, const std::string& mode) {
+  if (mode == "nearest") return false;
+  if (mode == "linear") return true;
+  if (mode == "cubic") a.fail_unsupported("mode 'cubic' is not supported (only nearest and linear)");
+  a.fail_input("unknown mode '" + mode + "'");
+}
+
+CoordMode parse_coord_mode(const KernelArgs& a, const std::string& name) {
+  if (name == "half_pixel") return CoordMode::kHalfPixel;
+  if (name == "pytorch_half_pixel") return CoordMode::kPytorchHalfPixel;
+  if (name == "align_corners") return CoordMode::kAlignCorners;
+  if (name == "asymmetric") return CoordMode::kAsymmetric;
+  if (name == "tf_half_pixel_for_nn") return CoordMode::kTfHalfPixelForNN;
+  if (name == "tf_crop_and_resize")
+    a.fail_unsupported("coordinate_transformation_mode 'tf_crop_and_resize' is not supported");
+  a.fail_input("unknown coordinate_transformation_mode '" + name + "'");
+}
+
+NearestMode parse_nearest_mode(const KernelArgs& a, const std::string& name) {
+  if (name == "round_prefer_floor") return NearestMode::kRoundPreferFloor;
+  if (name == "round_prefer_ceil") return NearestMode::kRoundPreferCeil;
+  if (name == "floor") return NearestMode::kFloor;
+  if (name == "ceil") return NearestMode::kCeil;
+  a.fail_input("unknown nearest_mode '" + name + "'");
+}
+
+float input_coord(CoordMode m, int64_t out_pos, float scale, int64_t in_len, int64_t out_len) {
+  const float o = static_cast<float>(out_pos);
+  switch (m) {
+    case CoordMode::kHalfPixel: return (o + 0.5f) / scale - 0.5f;
+    case CoordMode::kPytorchHalfPixel: return out_len > 1 ? (o + 0.5f) / scale - 0.5f : 0.0f;
+    case CoordMode::kAlignCorners:
+      return out_len > 1 ? o * static_cast<float>(in_len - 1) / static_cast<float>(out_len - 1) : 0.0f;
+    case CoordMode::kAsymmetric: return o / scale;
+    case CoordMode::kTfHalfPixelForNN: return (o + 0.5f) / scale;
+  }
+  return 0.0f;
+}
+
+int64_t nearest_index(NearestMode m, float coord, float scale, int64_t in_len) {
+  float i = 0.0f;
+  switch (m) {
+    case NearestMode::kRoundPreferFloor:
+      i = coord == static_cast<float>(static_cast<int64_t>(coord)) + 0.5f ? std::floor(coord) : std::round(coord);
+      break;
+    case NearestMode::kRoundPreferCeil: i = std::round(coord); break;  // halves away from zero
+    case NearestMode::kFloor: i = std::floor(coord); break;
+    case NearestMode::kCeil: i = std::ceil(coord); break;
+    case NearestMode::kSimple: i = scale < 1.0f ? std::ceil(coord) : std::trunc(coord); break;
+  }
+  return std::clamp<int64_t>(static_cast<int64_t>(i), 0, in_len - 1);
+}
+
+Shape scaled_shape(const KernelArgs& a, const Shape& in, const std::vector<float>& scales) {
+  if (scales.size() != in.size())
+    a.fail_input(std::to_string(scales.size()) + " scales for input " + shape_str(in) + " (one per dim needed)");
+  Shape out(in.size());
+  for (size_t k = 0; k < in.size(); ++k) {
+    if (!(scales[k] > 0.0f)) a.fail_input("scales must be positive");
+    out[k] = static_cast<int64_t>(static_cast<float>(in[k]) * scales[k]);
+    if (out[k] < 1 && in[k] > 0) a.fail_input("scales give an empty output for input " + shape_str(in));
+  }
+  return out;
+}
+
+namespace {
+
+// Per output position along one axis: the input indices blended and their weights.
+struct AxisMap {
+  bool blends = false;  // two inputs mixed (linear mode on a resized axis)
+  std::vector<int64_t> i0, i1;
+  std::vector<float> w0, w1;
+};
+
+AxisMap axis_map(const ResizeMode& m, int64_t in_len, int64_t out_len, float scale) {
+  AxisMap r;
+  const bool copy = in_len == out_len && scale == 1.0f;
+  r.blends = m.linear && !copy;
+  r.i0.resize(out_len), r.i1.resize(out_len), r.w0.assign(out_len, 1.0f), r.w1.assign(out_len, 0.0f);
+  for (int64_t o = 0; o < out_len; ++o) {
+    if (copy) {
+      r.i0[o] = r.i1[o] = o;
+    } else if (!m.linear) {
+      r.i0[o] = r.i1[o] = nearest_index(m.nearest, input_coord(m.coord, o, scale, in_len, out_len), scale, in_len);
+    } else {
+      const float c = std::clamp(input_coord(m.coord, o, scale, in_len, out_len), 0.0f, static_cast<float>(in_len - 1));
+      r.i0[o] = std::min(static_cast<int64_t>(c), in_len - 1);
+      r.i1[o] = std::min(r.i0[o] + 1, in_len - 1);
+      const bool same = r.i0[o] == r.i1[o];  // at the last input: both halves on it
+      r.w0[o] = same ? 0.5f : std::fabs(c - static_cast<float>(r.i1[o]));
+      r.w1[o] = same ? 0.5f : std::fabs(c - static_cast<float>(r.i0[o]));
+    }
+  }
+  return r;
+}
+
+// Sum over the 2^k corners of the blended axes of weight * input.
+float blend(const Tensor& x, const std::vector<AxisMap>& maps, const std::vector<size_t>& axes,
+            const std::vector<int64_t>& pos, const std::vector<int64_t>& strides, int64_t base) {
+  float sum = 0.0f;
+  for (uint32_t corner = 0; corner < (1u << axes.size()); ++corner) {
+    float w = 1.0f;
+    int64_t offset = base;
+    for (size_t b = 0; b < axes.size(); ++b) {
+      const AxisMap& am = maps[axes[b]];
+      const int64_t o = pos[axes[b]];
+      const bool far = (corner >> b) & 1u;
+      w *= far ? am.w1[o] : am.w0[o];
+      if (far) offset += (am.i1[o] - am.i0[o]) * strides[axes[b]];
+    }
+    sum += w * x.f[offset];
+  }
+  return sum;
+}
+
+}  // namespace
+
+Tensor resize_tensor(const Tensor& x, const Shape& out_shape, const std::vector<float>& scales, const ResizeMode& m) {
+  const size_t r = x.shape.size();
+  std::vector<AxisMap> maps(r);
+  std::vector<size_t> blended;
+  for (size_t k = 0; k < r; ++k) {
+    maps[k] = axis_map(m, x.shape[k], out_shape[k], scales[k]);
+    if (maps[k].blends) blended.push_back(k);
+  }
+  const std::vector<int64_t> strides = strides_of(x.shape);
+  Tensor y = Tensor::zeros(out_shape);
+  std::vector<int64_t> pos(r, 0);
+  for (int64_t t = 0; t < y.size(); ++t) {
+    int64_t base = 0;
+    for (size_t k = 0; k < r; ++k) base += maps[k].i0[pos[k]] * strides[k];
+    y.f[t] = blended.empty() ? x.f[base] : blend(x, maps, blended, pos, strides, base);
+    for (size_t k = r; k-- > 0;) {  // next output position, last axis fastest
+      if (++pos[k] < out_shape[k]) break;
+      pos[k] = 0;
+    }
+  }
+  return y;
+}
+
+}  // namespace fxq

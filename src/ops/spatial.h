@@ -1,0 +1,55 @@
+// Sliding-window geometry shared by Conv and the pools: per spatial axis the kernel, strides,
+// dilations, pads and output size, from the ONNX attributes strides, dilations, pads, auto_pad and
+// (pools only) ceil_mode. Output size per axis (ONNX spec, as ONNX Runtime computes it):
+//   extent = (kernel - 1) * dilation + 1
+//   NOTSET: out = floor((in + pad_begin + pad_end - extent) / stride) + 1     (ceil with ceil_mode;
+//           with ceil_mode a window that would start in the end padding is dropped)
+//   VALID:  pads 0, out = floor((in - extent) / stride) + 1
+//   SAME_UPPER / SAME_LOWER: out = ceil(in / stride),
+//           pad_total = max(0, (out - 1) * stride + extent - in), the odd cell at the end (UPPER)
+//           or at the beginning (LOWER).
+#pragma once
+#include <vector>
+
+#include "ops/op.h"
+
+namespace fxq {
+
+struct Window {
+  std::vector<int64_t> in, kernel, strides, dilations, pad_begin, pad_end, out;
+
+  size_t rank() const { return in.size(); }
+  int64_t extent(size_t ax) const { return (kernel[ax] - 1) * dilations[ax] + 1; }
+  // Input position of tap k of output position o along axis ax (may lie in the padding).
+  int64_t input_pos(size_t ax, int64_t o, int64_t k) const {
+    return o * strides[ax] - pad_begin[ax] + k * dilations[ax];
+  }
+  // Taps [lo, hi) of output position o along axis ax that land inside the input (lo == hi: none).
+  void taps_inside(size_t ax, int64_t o, int64_t& lo, int64_t& hi) const;
+  // Taps of output position o along axis ax that land before in + pad_end (inside the padded input).
+  int64_t taps_inside_padded(size_t ax, int64_t o) const;
+};
+
+// The window of `kernel` over the spatial dims `in` from the node's attributes. `allow_ceil` reads
+// ceil_mode (pools); Conv has none. Invalid attributes or an empty output are bad-input errors.
+Window window_from_attrs(const KernelArgs& a, const Shape& in, const std::vector<int64_t>& kernel,
+                         bool allow_ceil);
+
+// The same window with unit axes (kernel 1, stride 1, no pad) prepended up to `rank` axes, so 1-D
+// and 2-D windows run through one 2-D or 3-D loop.
+Window window_as_rank(const Window& w, size_t rank);
+
+// The window of a pool (kernel_shape required, ceil_mode read) over an [N, C, spatial...] input with
+// 1 to 3 spatial axes, returned with 3 axes (see window_as_rank).
+Window pool_window(const KernelArgs& a, const Shape& x);
+
+// [N, C, out...] for an [N, C, spatial...] input, with the window's last x.size() - 2 output sizes.
+Shape pooled_shape(const Shape& x, const Window& w);
+
+// Spatial dims of an [N, C, spatial...] shape.
+inline Shape spatial_dims(const Shape& s) { return Shape(s.begin() + 2, s.end()); }
+
+// ceil(a / b) for b > 0 and any sign of a.
+inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+}  // namespace fxq

@@ -1,0 +1,380 @@
+// Kernels of the "nn" ops: hand-computed small cases (expected numbers worked out by hand in the
+// comments), conv2d_fast against conv2d_reference on seeded random shapes, MAC counts, errors.
+#include <functional>
+#include <random>
+
+#include "op_test_util.h"
+#include "ops/conv_kernels.h"
+
+using namespace fxq;
+using namespace fxq::test;
+
+namespace {
+
+Tensor floats(Shape s, std::vector<float> v) { return Tensor::from_floats(std::move(s), std::move(v)); }
+Tensor iota(Shape s, float start = 1.0f) {  // start, start + 1, ...
+  Tensor t = Tensor::zeros(std::move(s));
+  for (size_t k = 0; k < t.f.size(); ++k) t.f[k] = start + static_cast<float>(k);
+  return t;
+}
+ExitCode code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ExitCode::kOk;
+}
+Tensor run1(const std::string& type, const std::vector<const Tensor*>& in, std::map<std::string, Attribute> attrs = {},
+            int64_t opset = 13) {
+  return run_op(type, in, std::move(attrs), 1, opset)[0];
+}
+int64_t macs_of(const std::string& type, std::vector<Shape> in, std::vector<Shape> out,
+                std::map<std::string, Attribute> attrs = {}) {
+  Node n;
+  n.op_type = type;
+  n.attrs = std::move(attrs);
+  return find_op(type)->macs(ShapeArgs{n, std::move(in), std::move(out)});
+}
+
+}  // namespace
+
+TEST_CASE("Conv: hand-computed 2-D cases", "[ops]") {
+  const Tensor x = iota({1, 1, 3, 3});  // 1 2 3 / 4 5 6 / 7 8 9
+  const Tensor diag = floats({1, 1, 2, 2}, {1, 0, 0, 1}), bias = floats({1}, {1});
+  // x[i][j] + x[i+1][j+1] + 1
+  require_close(run1("Conv", {&x, &diag, &bias}), {1, 1, 2, 2}, {7, 9, 13, 15});
+  const Tensor ones3 = floats({1, 1, 3, 3}, std::vector<float>(9, 1.0f));
+  // pads 1, stride 2: 2x2 windows of real cells in each corner: 1+2+4+5, 2+3+5+6, 4+5+7+8, 5+6+8+9
+  require_close(run1("Conv", {&x, &ones3}, {{"pads", attr_ints({1, 1, 1, 1})}, {"strides", attr_ints({2, 2})}}),
+                {1, 1, 2, 2}, {12, 16, 24, 28});
+  const Tensor ones2 = floats({1, 1, 2, 2}, {1, 1, 1, 1});
+  // SAME_UPPER pads the end: sum of x[i..i+1][j..j+1]; SAME_LOWER the beginning: x[i-1..i][j-1..j]
+  require_close(run1("Conv", {&x, &ones2}, {{"auto_pad", attr_s("SAME_UPPER")}}), {1, 1, 3, 3},
+                {12, 16, 9, 24, 28, 15, 15, 17, 9});
+  require_close(run1("Conv", {&x, &ones2}, {{"auto_pad", attr_s("SAME_LOWER")}}), {1, 1, 3, 3},
+                {1, 3, 5, 5, 12, 16, 11, 24, 28});
+  // dilation 2: the four corners 1 + 3 + 7 + 9
+  require_close(run1("Conv", {&x, &ones2}, {{"dilations", attr_ints({2, 2})}}), {1, 1, 1, 1}, {20});
+  // VALID with stride 2 on 3x3 and a 2x2 kernel: one window
+  require_close(run1("Conv", {&x, &ones2}, {{"auto_pad", attr_s("VALID")}, {"strides", attr_ints({2, 2})}}),
+                {1, 1, 1, 1}, {12});
+}
+
+TEST_CASE("Conv: groups, depthwise, 1-D, errors", "[ops]") {
+  const Tensor x2 = floats({1, 2, 1, 1}, {2, 3}), w2 = floats({2, 1, 1, 1}, {10, 100});
+  require_close(run1("Conv", {&x2, &w2}, {{"group", attr_i(2)}}), {1, 2, 1, 1}, {20, 300});  // depthwise
+  const Tensor x4 = floats({1, 4, 1, 1}, {1, 2, 3, 4}), w4 = floats({2, 2, 1, 1}, {1, 1, 1, -1});
+  require_close(run1("Conv", {&x4, &w4}, {{"group", attr_i(2)}}), {1, 2, 1, 1}, {3, -1});  // 1+2, 3-4
+  // 1-D, pads 1, stride 2 over 0 1 2 3 4 5 0 with w = 1 2 3: 0+2+6, 2+6+12, 4+10+0
+  const Tensor x1 = iota({1, 1, 5}), w1 = floats({1, 1, 3}, {1, 2, 3});
+  require_close(run1("Conv", {&x1, &w1}, {{"pads", attr_ints({1, 1})}, {"strides", attr_ints({2})}}), {1, 1, 3},
+                {8, 20, 14});
+  const Tensor x3d = iota({1, 1, 2, 2, 2}), w3d = iota({1, 1, 1, 1, 1});
+  CHECK(code_of([&] { run1("Conv", {&x3d, &w3d}); }) == ExitCode::kUnsupported);
+  CHECK(code_of([&] { run1("Conv", {&x2, &w2}, {{"kernel_shape", attr_ints({3, 3})}}); }) == ExitCode::kBadInput);
+  CHECK(code_of([&] { run1("Conv", {&x4, &w2}); }) == ExitCode::kBadInput);  // channels do not match
+  CHECK(macs_of("Conv", {{1, 4, 8, 8}, {6, 2, 3, 3}}, {{1, 6, 4, 4}}, {{"group", attr_i(2)}}) == 6 * 16 * 2 * 9);
+}
+
+namespace {
+
+struct ConvCase {
+  int64_t batch, c_in, c_out, group, in_h, in_w, k_h, k_w, stride_h, stride_w, dil_h, dil_w, top, left, bottom, right;
+};
+
+void check_fast_vs_reference(const ConvCase& c, std::mt19937& rng) {
+  Conv2dShape s;
+  s.batch = c.batch, s.c_in = c.c_in, s.c_out = c.c_out, s.group = c.group, s.in_h = c.in_h, s.in_w = c.in_w;
+  s.k_h = c.k_h, s.k_w = c.k_w, s.stride_h = c.stride_h, s.stride_w = c.stride_w, s.dil_h = c.dil_h;
+  s.dil_w = c.dil_w, s.pad_top = c.top, s.pad_left = c.left;
+  s.out_h = (c.in_h + c.top + c.bottom - (c.k_h - 1) * c.dil_h - 1) / c.stride_h + 1;
+  s.out_w = (c.in_w + c.left + c.right - (c.k_w - 1) * c.dil_w - 1) / c.stride_w + 1;
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  auto random = [&](int64_t n) {
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float& e : v) e = u(rng);
+    return v;
+  };
+  const auto x = random(s.batch * s.c_in * s.in_h * s.in_w), w = random(s.c_out * s.c_in / s.group * s.k_h * s.k_w);
+  const auto b = random(s.c_out);
+  const int64_t out_n = s.batch * s.c_out * s.out_h * s.out_w;
+  std::vector<float> ref(out_n), fast(out_n, 12345.0f);  // fast must overwrite everything
+  for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
+    conv2d_reference(s, x.data(), w.data(), bias, ref.data());
+    conv2d_fast(s, x.data(), w.data(), bias, fast.data());
+    INFO("batch " << c.batch << " cin " << c.c_in << " cout " << c.c_out << " group " << c.group << " in " << c.in_h
+                  << "x" << c.in_w << " k " << c.k_h << "x" << c.k_w << " stride " << c.stride_h << "," << c.stride_w
+                  << " dil " << c.dil_h << "," << c.dil_w << " pads " << c.top << "," << c.left << "," << c.bottom
+                  << "," << c.right << " bias " << (bias != nullptr));
+    require_close(Tensor::from_floats({out_n}, fast), {out_n}, ref, 1e-4f);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("conv2d_fast matches conv2d_reference", "[ops]") {
+  std::mt19937 rng(20240611);
+  const std::vector<ConvCase> cases = {
+      {1, 3, 8, 1, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},      // odd sizes, pads 1
+      {2, 4, 6, 1, 11, 10, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0},    // batch 2, stride 2, asymmetric pads
+      {1, 5, 7, 1, 13, 12, 5, 3, 3, 3, 1, 1, 2, 1, 1, 2},    // stride 3, 5x3 kernel, asymmetric pads
+      {1, 4, 6, 1, 9, 9, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},      // dilation 2
+      {1, 4, 6, 2, 8, 7, 3, 3, 1, 2, 1, 1, 1, 0, 1, 1},      // group 2
+      {2, 6, 6, 6, 10, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     // depthwise, batch 2
+      {1, 6, 6, 6, 11, 11, 5, 5, 2, 2, 2, 1, 2, 2, 1, 3},    // depthwise, stride 2, dilation 2x1
+      {1, 4, 8, 4, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},      // depthwise, channel multiplier 2
+      {2, 8, 5, 1, 6, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},      // 1x1 (pointwise path), batch 2
+      {1, 8, 4, 2, 6, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},      // 1x1 grouped
+      {1, 3, 4, 1, 9, 8, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0},      // 1x1 stride 2 (im2col path)
+      {1, 3, 4, 1, 5, 6, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},      // 1x1 with pads
+      {1, 2, 3, 1, 1, 17, 1, 3, 1, 2, 1, 1, 0, 1, 0, 1},     // 1-D as 1 x W
+      {1, 3, 2, 1, 4, 4, 5, 5, 1, 1, 1, 1, 3, 3, 3, 3},      // kernel larger than the input
+      {1, 64, 8, 1, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   // several im2col blocks
+  };
+  for (const ConvCase& c : cases) check_fast_vs_reference(c, rng);
+  std::uniform_int_distribution<int64_t> d(0, 1 << 20);
+  for (int t = 0; t < 40; ++t) {  // random shapes
+    ConvCase c{};
+    c.group = 1 + d(rng) % 3;
+    c.batch = 1 + d(rng) % 2, c.c_in = c.group * (1 + d(rng) % 4), c.c_out = c.group * (1 + d(rng) % 4);
+    c.k_h = 1 + d(rng) % 4, c.k_w = 1 + d(rng) % 4, c.stride_h = 1 + d(rng) % 3, c.stride_w = 1 + d(rng) % 3;
+    c.dil_h = 1 + d(rng) % 2, c.dil_w = 1 + d(rng) % 2;
+    c.top = d(rng) % c.k_h, c.left = d(rng) % c.k_w, c.bottom = d(rng) % c.k_h, c.right = d(rng) % c.k_w;
+    c.in_h = (c.k_h - 1) * c.dil_h + 1 + d(rng) % 9, c.in_w = (c.k_w - 1) * c.dil_w + 1 + d(rng) % 9;
+    check_fast_vs_reference(c, rng);
+  }
+}
+
+TEST_CASE("Gemm: transposes, alpha, beta, broadcast C", "[ops]") {
+  const Tensor a = floats({2, 2}, {1, 2, 3, 4}), b = floats({2, 2}, {5, 6, 7, 8});
+  require_close(run1("Gemm", {&a, &b}), {2, 2}, {19, 22, 43, 50});
+  require_close(run1("Gemm", {&a, &b}, {{"transA", attr_i(1)}}), {2, 2}, {26, 30, 38, 44});
+  // 2 * A B^T + 0.5 * [1, 2] (a row broadcast over M): A B^T = [[17, 23], [39, 53]]
+  const Tensor row = floats({2}, {1, 2}), col = floats({2, 1}, {10, 20}), scalar = floats({}, {3});
+  require_close(run1("Gemm", {&a, &b, &row},
+                     {{"transB", attr_i(1)}, {"alpha", attr_f(2)}, {"beta", attr_f(0.5f)}}),
+                {2, 2}, {34.5f, 47, 78.5f, 107});
+  require_close(run1("Gemm", {&a, &b, &col}), {2, 2}, {29, 32, 63, 70});
+  require_close(run1("Gemm", {&a, &b, &scalar}, {{"transA", attr_i(1)}, {"transB", attr_i(1)}}), {2, 2},
+                {26, 34, 37, 49});  // 3 + A^T B^T = 3 + (B A)^T, B A = [[23, 34], [31, 46]]
+  const Tensor a23 = iota({2, 3}), b31 = floats({3, 1}, {1, 1, 1});
+  require_close(run1("Gemm", {&a23, &b31}), {2, 1}, {6, 15});
+  CHECK(code_of([&] { run1("Gemm", {&a23, &a23}); }) == ExitCode::kBadInput);
+  const Tensor bad_c = floats({3}, {1, 2, 3});
+  CHECK(code_of([&] { run1("Gemm", {&a, &b, &bad_c}); }) == ExitCode::kBadInput);
+  CHECK(macs_of("Gemm", {{1, 64}, {10, 64}, {10}}, {{1, 10}}, {{"transB", attr_i(1)}}) == 640);
+  CHECK(macs_of("Gemm", {{64, 3}, {64, 10}}, {{3, 10}}, {{"transA", attr_i(1)}}) == 3 * 10 * 64);
+}
+
+TEST_CASE("MatMul: 1-D operands and batch broadcasting", "[ops]") {
+  const Tensor v3 = floats({3}, {1, 2, 3}), w3 = floats({3}, {4, 5, 6}), m23 = iota({2, 3});
+  require_close(run1("MatMul", {&v3, &w3}), {}, {32});
+  const Tensor v2 = floats({2}, {1, 2}), c3 = floats({3}, {1, 0, 1});
+  require_close(run1("MatMul", {&v2, &m23}), {3}, {9, 12, 15});
+  require_close(run1("MatMul", {&m23, &c3}), {2}, {4, 10});
+  const Tensor a = iota({2, 1, 2, 3}, -5.0f), b = iota({3, 3, 2}, -7.0f);
+  const Tensor y = run1("MatMul", {&a, &b});
+  REQUIRE(y.shape == Shape{2, 3, 2, 2});
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 3; ++j)
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t c = 0; c < 2; ++c) {
+          float want = 0;
+          for (int64_t k = 0; k < 3; ++k) want += a.f[(i * 2 + r) * 3 + k] * b.f[(j * 3 + k) * 2 + c];
+          CHECK(y.f[((i * 3 + j) * 2 + r) * 2 + c] == want);
+        }
+  CHECK(code_of([&] { run1("MatMul", {&m23, &m23}); }) == ExitCode::kBadInput);
+  CHECK(macs_of("MatMul", {{2, 1, 4, 3}, {5, 3, 6}}, {{2, 5, 4, 6}}) == 2 * 5 * 4 * 6 * 3);
+  CHECK(macs_of("MatMul", {{3}, {3, 7}}, {{7}}) == 21);
+}
+
+TEST_CASE("BatchNormalization: inference mode, ranks 2 and 3", "[ops]") {
+  // sqrt(var + 1e-5) = 2 and 1: channel 0 (x - 1) / 2 * 1 + 0, channel 1 (x - 3) / 1 * 2 + 1
+  const Tensor scale = floats({2}, {1, 2}), bias = floats({2}, {0, 1}), mean = floats({2}, {1, 3});
+  const Tensor var = floats({2}, {4 - 1e-5f, 1 - 1e-5f});
+  const Tensor x3 = floats({1, 2, 2}, {1, 2, 3, 4}), x2 = floats({2, 2}, {1, 3, 2, 4});
+  require_close(run1("BatchNormalization", {&x3, &scale, &bias, &mean, &var}), {1, 2, 2}, {0, 0.5f, 1, 3});
+  require_close(run1("BatchNormalization", {&x2, &scale, &bias, &mean, &var}), {2, 2}, {0, 1, 0.5f, 3});
+  require_close(run1("BatchNormalization", {&x2, &scale, &bias, &mean, &var}, {{"epsilon", attr_f(0.75f)}}, 9),
+                {2, 2}, {0, 1, 1 / std::sqrt(4.74999f), 2 / std::sqrt(1.74999f) + 1}, 1e-4f);
+  CHECK(code_of([&] { run_op("BatchNormalization", {&x2, &scale, &bias, &mean, &var}, {}, 3); }) ==
+        ExitCode::kUnsupported);
+  const Tensor short_mean = floats({1}, {0});
+  CHECK(code_of([&] { run1("BatchNormalization", {&x2, &scale, &bias, &short_mean, &var}); }) ==
+        ExitCode::kBadInput);
+}
+
+TEST_CASE("MaxPool: pads never win, ceil_mode, dilations, auto_pad", "[ops]") {
+  const Tensor x16 = iota({1, 1, 4, 4});
+  require_close(run1("MaxPool", {&x16}, {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}}),
+                {1, 1, 2, 2}, {6, 8, 14, 16});
+  // pads 1, 3x3, stride 2: windows rows/cols -1..1 and 1..3
+  require_close(run1("MaxPool", {&x16}, {{"kernel_shape", attr_ints({3, 3})}, {"strides", attr_ints({2, 2})},
+                                         {"pads", attr_ints({1, 1, 1, 1})}}),
+                {1, 1, 2, 2}, {6, 8, 14, 16});
+  // all-negative input, 2x2 windows with pads 1: the real cell nearest the bottom-right wins, never a 0
+  const Tensor neg = iota({1, 1, 3, 3}, -9.0f);  // -9 .. -1
+  require_close(run1("MaxPool", {&neg}, {{"kernel_shape", attr_ints({2, 2})}, {"pads", attr_ints({1, 1, 1, 1})}}),
+                {1, 1, 4, 4}, {-9, -8, -7, -7, -6, -5, -4, -4, -3, -2, -1, -1, -3, -2, -1, -1});
+  // ceil_mode on 5x5, 2x2 stride 2: the last window holds only row/col 4
+  const Tensor x25 = iota({1, 1, 5, 5});
+  require_close(run1("MaxPool", {&x25}, {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})},
+                                         {"ceil_mode", attr_i(1)}}),
+                {1, 1, 3, 3}, {7, 9, 10, 17, 19, 20, 22, 24, 25});
+  // ceil_mode, 4 wide, pad end 1: a third window would start in the end padding, so it is dropped
+  require_close(run1("MaxPool", {&x16}, {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})},
+                                         {"pads", attr_ints({0, 0, 1, 1})}, {"ceil_mode", attr_i(1)}}),
+                {1, 1, 2, 2}, {6, 8, 14, 16});
+  // 1-D, kernel 2 with dilation 2: max(x[i], x[i + 2])
+  const Tensor x7 = floats({1, 1, 7}, {1, 5, 2, 8, 3, 9, 4});
+  require_close(run1("MaxPool", {&x7}, {{"kernel_shape", attr_ints({2})}, {"dilations", attr_ints({2})}}),
+                {1, 1, 5}, {2, 8, 3, 9, 4});
+  // SAME_UPPER, kernel 3, stride 2 on 7: out 4, pads 1 and 1
+  require_close(run1("MaxPool", {&x7}, {{"kernel_shape", attr_ints({3})}, {"strides", attr_ints({2})},
+                                        {"auto_pad", attr_s("SAME_UPPER")}}),
+                {1, 1, 4}, {5, 8, 9, 9});
+  CHECK(code_of([&] { run_op("MaxPool", {&x7}, {{"kernel_shape", attr_ints({2})}}, 2); }) == ExitCode::kUnsupported);
+  CHECK(code_of([&] { run1("MaxPool", {&x7}); }) == ExitCode::kBadInput);  // no kernel_shape
+  CHECK(code_of([&] { run1("MaxPool", {&x7}, {{"kernel_shape", attr_ints({9})}}); }) == ExitCode::kBadInput);
+}
+
+TEST_CASE("AveragePool: count_include_pad and ceil_mode", "[ops]") {
+  const Tensor x = iota({1, 1, 3, 3});
+  require_close(run1("AveragePool", {&x}, {{"kernel_shape", attr_ints({2, 2})}}), {1, 1, 2, 2}, {3, 4, 6, 7});
+  const std::map<std::string, Attribute> padded = {{"kernel_shape", attr_ints({3, 3})}, {"pads", attr_ints({1, 1, 1, 1})}};
+  // count_include_pad=0: the mean of the real cells (4 or 6 or 9 of them)
+  require_close(run1("AveragePool", {&x}, padded), {1, 1, 3, 3}, {3, 3.5f, 4, 4.5f, 5, 5.5f, 6, 6.5f, 7});
+  auto with_pad = padded;
+  with_pad["count_include_pad"] = attr_i(1);  // every sum divided by 9
+  require_close(run1("AveragePool", {&x}, with_pad), {1, 1, 3, 3},
+                {12 / 9.f, 21 / 9.f, 16 / 9.f, 3, 5, 33 / 9.f, 24 / 9.f, 39 / 9.f, 28 / 9.f});
+  // 1-D, 6 wide, kernel 3, stride 2, ceil_mode: windows 0..2, 2..4, 4..6; cell 6 is beyond the
+  // (unpadded) input and is never counted, with or without count_include_pad (as ONNX Runtime)
+  const Tensor x6 = iota({1, 1, 6});
+  std::map<std::string, Attribute> ceil = {{"kernel_shape", attr_ints({3})}, {"strides", attr_ints({2})},
+                                           {"ceil_mode", attr_i(1)}};
+  require_close(run1("AveragePool", {&x6}, ceil), {1, 1, 3}, {2, 4, 5.5f});
+  ceil["count_include_pad"] = attr_i(1);
+  require_close(run1("AveragePool", {&x6}, ceil), {1, 1, 3}, {2, 4, 5.5f});
+  // with pads 1 and 1, count_include_pad=1: windows -1..1, 1..3, 3..5, 5..7 (out = ceil(5 / 2) + 1 = 4);
+  // cell 6 is end padding (counted), 7 is beyond it: (0+1+2)/3, (2+3+4)/3, (4+5+6)/3, (6+0)/2
+  ceil["pads"] = attr_ints({1, 1});
+  require_close(run1("AveragePool", {&x6}, ceil), {1, 1, 4}, {1, 3, 5, 3});
+}
+
+TEST_CASE("GlobalAveragePool and GlobalMaxPool keep spatial dims as 1", "[ops]") {
+  const Tensor x = iota({1, 2, 2, 2}), x3 = floats({1, 2, 3}, {3, -1, 2, -5, -4, -6});
+  require_close(run1("GlobalAveragePool", {&x}), {1, 2, 1, 1}, {2.5f, 6.5f});
+  require_close(run1("GlobalMaxPool", {&x}), {1, 2, 1, 1}, {4, 8});
+  require_close(run1("GlobalAveragePool", {&x3}), {1, 2, 1}, {4 / 3.f, -5});
+  require_close(run1("GlobalMaxPool", {&x3}), {1, 2, 1}, {3, -4});
+}
+
+TEST_CASE("Softmax and LogSoftmax: axis semantics before and from opset 13", "[ops]") {
+  const Tensor x = floats({1, 3}, {1, 2, 3});
+  require_close(run1("Softmax", {&x}), {1, 3}, {0.09003057f, 0.24472847f, 0.66524096f});
+  require_close(run1("LogSoftmax", {&x}), {1, 3}, {-2.40760596f, -1.40760596f, -0.40760596f});
+  // axis 0 on [[0, 0], [ln 3, 0]]: columns [0, ln 3] -> [1/4, 3/4] and [0, 0] -> [1/2, 1/2]
+  const Tensor x2 = floats({2, 2}, {0, 0, std::log(3.0f), 0});
+  require_close(run1("Softmax", {&x2}, {{"axis", attr_i(0)}}), {2, 2}, {0.25f, 0.5f, 0.75f, 0.5f});
+  require_close(run1("LogSoftmax", {&x2}, {{"axis", attr_i(-2)}}), {2, 2},
+                {std::log(0.25f), std::log(0.5f), std::log(0.75f), std::log(0.5f)});
+  // zeros [1, 2, 2]: opset 13 normalises over the last axis (1/2), opset 11 over dims 1.. (1/4)
+  const Tensor z = Tensor::zeros({1, 2, 2});
+  require_close(run1("Softmax", {&z}), {1, 2, 2}, {0.5f, 0.5f, 0.5f, 0.5f});
+  require_close(run1("Softmax", {&z}, {}, 11), {1, 2, 2}, {0.25f, 0.25f, 0.25f, 0.25f});
+  require_close(run1("LogSoftmax", {&z}, {}, 11), {1, 2, 2}, std::vector<float>(4, std::log(0.25f)));
+  require_close(run1("Softmax", {&z}, {{"axis", attr_i(2)}}, 11), {1, 2, 2}, {0.5f, 0.5f, 0.5f, 0.5f});
+  const Tensor big = floats({3}, {1000, 1000, -1000});  // no overflow
+  require_close(run1("Softmax", {&big}), {3}, {0.5f, 0.5f, 0});
+  CHECK(code_of([&] { run1("Softmax", {&x}, {{"axis", attr_i(2)}}); }) == ExitCode::kBadInput);
+}
+
+namespace {
+// Resize (opset 11+: X, roi, scales, sizes) of a 2x2 image 1 2 / 3 4.
+Tensor resize2x2(std::map<std::string, Attribute> attrs, Shape sizes = {}, int64_t opset = 13) {
+  const Tensor x = iota({1, 1, 2, 2}), roi = floats({0}, {}), scales = floats({4}, {1, 1, 2, 2});
+  const Tensor size_t_ = Tensor::from_ints({4}, sizes.empty() ? Shape{1, 1, 4, 4} : sizes);
+  if (sizes.empty()) return run1("Resize", {&x, &roi, &scales}, std::move(attrs), opset);
+  return run1("Resize", {&x, &roi, nullptr, &size_t_}, std::move(attrs), opset);
+}
+}  // namespace
+
+TEST_CASE("Resize: nearest modes", "[ops]") {
+  // asymmetric + floor (YOLOX): input index floor(o / 2)
+  require_close(resize2x2({{"coordinate_transformation_mode", attr_s("asymmetric")}, {"nearest_mode", attr_s("floor")}}, {}, 11),
+                {1, 1, 4, 4}, {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
+  // asymmetric + round_prefer_ceil: o / 2 = 0, 0.5, 1, 1.5 -> 0, 1, 1, 2 (clamped to 1)
+  require_close(resize2x2({{"coordinate_transformation_mode", attr_s("asymmetric")}, {"nearest_mode", attr_s("round_prefer_ceil")}}),
+                {1, 1, 4, 4}, {1, 2, 2, 2, 3, 4, 4, 4, 3, 4, 4, 4, 3, 4, 4, 4});
+  // half_pixel + round_prefer_floor (defaults): (o + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25 -> 0, 0, 1, 1
+  require_close(resize2x2({}), {1, 1, 4, 4}, {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
+  // tf_half_pixel_for_nn: (o + 0.5) / 2 = 0.25, 0.75, 1.25, 1.75 -> 0, 1, 1, 2 (clamped)
+  require_close(resize2x2({{"coordinate_transformation_mode", attr_s("tf_half_pixel_for_nn")}}), {1, 1, 4, 4},
+                {1, 2, 2, 2, 3, 4, 4, 4, 3, 4, 4, 4, 3, 4, 4, 4});
+  // downsampling 1 2 3 4 by 0.5, half_pixel: coordinates 0.5 and 2.5
+  const Tensor x = iota({1, 4}), roi = floats({0}, {}), half = floats({2}, {1, 0.5f});
+  const std::vector<std::pair<std::string, std::vector<float>>> modes = {
+      {"round_prefer_floor", {1, 3}}, {"round_prefer_ceil", {2, 4}}, {"floor", {1, 3}}, {"ceil", {2, 4}}};
+  for (const auto& [mode, want] : modes) {
+    INFO(mode);
+    require_close(run1("Resize", {&x, &roi, &half}, {{"nearest_mode", attr_s(mode)}}), {1, 2}, want);
+  }
+}
+
+TEST_CASE("Resize: linear modes", "[ops]") {
+  // Bilinear is exact on f(y, x) = 1 + 2y + x; out(i, j) = 1 + 2 c[i] + c[j] with c the clamped coordinates.
+  const std::map<std::string, Attribute> linear = {{"mode", attr_s("linear")}};
+  auto with = [&](const std::string& coord) {
+    auto m = linear;
+    m["coordinate_transformation_mode"] = attr_s(coord);
+    return m;
+  };
+  // half_pixel: c = 0 (clamped), 0.25, 0.75, 1 (clamped)
+  const std::vector<float> half_pixel = {1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f,
+                                         2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f, 3.75f, 4};
+  require_close(resize2x2(linear), {1, 1, 4, 4}, half_pixel);
+  require_close(resize2x2(with("pytorch_half_pixel"), {1, 1, 4, 4}, 11), {1, 1, 4, 4}, half_pixel);  // NanoDet
+  // align_corners: c = 0, 1/3, 2/3, 1
+  require_close(resize2x2(with("align_corners")), {1, 1, 4, 4},
+                {1, 4 / 3.f, 5 / 3.f, 2, 5 / 3.f, 2, 7 / 3.f, 8 / 3.f, 7 / 3.f, 8 / 3.f, 3, 10 / 3.f, 3, 10 / 3.f, 11 / 3.f, 4});
+  // asymmetric: c = 0, 0.5, 1, 1 (1.5 clamped)
+  require_close(resize2x2(with("asymmetric")), {1, 1, 4, 4},
+                {1, 1.5f, 2, 2, 2, 2.5f, 3, 3, 3, 3.5f, 4, 4, 3, 3.5f, 4, 4});
+  // one output row: pytorch_half_pixel reads row 0; half_pixel reads coordinate (0.5) * 2 - 0.5 = 0.5
+  require_close(resize2x2(with("pytorch_half_pixel"), {1, 1, 1, 4}), {1, 1, 1, 4}, {1, 1.25f, 1.75f, 2});
+  require_close(resize2x2(linear, {1, 1, 1, 4}), {1, 1, 1, 4}, {2, 2.25f, 2.75f, 3});
+  // downsampling 1 2 3 4 by 0.5, half_pixel: coordinates 0.5 and 2.5 -> 1.5, 3.5
+  const Tensor x = iota({1, 4}), roi = floats({0}, {}), half = floats({2}, {1, 0.5f});
+  require_close(run1("Resize", {&x, &roi, &half}, linear), {1, 2}, {1.5f, 3.5f});
+  // 3-D linear on [2, 2, 2] (f = 1 + 4z + 2y + x) scaled to [3, 2, 2] with align_corners: z = 0, 0.5, 1
+  const Tensor cube = iota({2, 2, 2}), sizes = Tensor::from_ints({3}, {3, 2, 2});
+  require_close(run1("Resize", {&cube, &roi, nullptr, &sizes}, with("align_corners")), {3, 2, 2},
+                {1, 2, 3, 4, 3, 4, 5, 6, 5, 6, 7, 8});
+}
+
+TEST_CASE("Resize opset 10, Upsample, sizes, errors", "[ops]") {
+  const Tensor x = iota({1, 1, 2, 2}), scales = floats({4}, {1, 1, 2, 2}), roi = floats({0}, {});
+  const std::vector<float> nearest = {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4};
+  const std::vector<float> linear = {1, 1.5f, 2, 2, 2, 2.5f, 3, 3, 3, 3.5f, 4, 4, 3, 3.5f, 4, 4};  // asymmetric
+  require_close(run1("Resize", {&x, &scales}, {}, 10), {1, 1, 4, 4}, nearest);
+  require_close(run1("Resize", {&x, &scales}, {{"mode", attr_s("linear")}}, 10), {1, 1, 4, 4}, linear);
+  require_close(run1("Upsample", {&x}, {{"scales", attr_floats({1, 1, 2, 2})}}, 7), {1, 1, 4, 4}, nearest);
+  require_close(run1("Upsample", {&x, &scales}, {}, 9), {1, 1, 4, 4}, nearest);
+  require_close(run1("Upsample", {&x, &scales}, {{"mode", attr_s("linear")}}, 9), {1, 1, 4, 4}, linear);
+  // non-integer scale: out = floor(2 * 1.75) = 3; simple nearest truncates o / 1.75 = 0, 0.57, 1.14
+  const Tensor odd = floats({4}, {1, 1, 1, 1.75f});
+  require_close(run1("Upsample", {&x, &odd}, {}, 9), {1, 1, 2, 3}, {1, 1, 2, 3, 3, 4});
+  // sizes win when scales is empty
+  const Tensor empty = floats({0}, {}), sizes = Tensor::from_ints({4}, {1, 1, 2, 3});
+  require_close(run1("Resize", {&x, &roi, &empty, &sizes}, {{"coordinate_transformation_mode", attr_s("asymmetric")}}),
+                {1, 1, 2, 3}, {1, 2, 2, 3, 4, 4});  // scale 1.5: o / 1.5 = 0, 0.67, 1.33 -> 0, 1, 1
+  CHECK(code_of([&] { run1("Resize", {&x, &roi, &scales, &sizes}); }) == ExitCode::kBadInput);
+  CHECK(code_of([&] { run1("Resize", {&x, &roi}); }) == ExitCode::kBadInput);
+  CHECK(code_of([&] { run1("Resize", {&x, &roi, &scales}, {{"mode", attr_s("cubic")}}); }) == ExitCode::kUnsupported);
+  CHECK(code_of([&] {
+          run1("Resize", {&x, &roi, &scales}, {{"coordinate_transformation_mode", attr_s("tf_crop_and_resize")}});
+        }) == ExitCode::kUnsupported);
+  CHECK(code_of([&] { run1("Resize", {&x, &roi, &odd}, {{"mode", attr_s("bicubic")}}); }) == ExitCode::kBadInput);
+}

@@ -1,0 +1,46 @@
+// Shared test helpers: where the shared data is (a loud failure when it is missing), temporary
+// folders, running the fxq binary, and building small ONNX models in code.
+#pragma once
+#include <onnx/onnx_pb.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+namespace fxq::test {
+
+// ../shared/data (FXQ_SHARED_DATA_DIR). FAILS the test, with a message, when it is missing.
+std::string shared_data();
+// A fresh empty folder under the system temp dir, unique per call.
+std::string temp_dir(const std::string& tag);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+// Runs a shell command line, capturing stdout and stderr.
+CommandResult run_command(const std::string& command_line);
+// Runs the fxq binary under test with `args` (already shell-quoted where needed).
+CommandResult run_fxq(const std::string& args);
+
+void write_bytes(const std::string& path, const std::string& bytes);
+std::string read_bytes(const std::string& path);
+bool file_exists(const std::string& path);
+
+// A small ONNX model built in code.
+struct ModelBuilder {
+  onnx::ModelProto m;
+  explicit ModelBuilder(int64_t opset = 13);
+  void input(const std::string& name, const std::vector<int64_t>& shape, int elem_type = onnx::TensorProto::FLOAT);
+  void output(const std::string& name, int elem_type = onnx::TensorProto::FLOAT);
+  void init(const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& values);
+  void init_i64(const std::string& name, const std::vector<int64_t>& shape, const std::vector<int64_t>& values);
+  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& in, const std::vector<std::string>& out,
+                        const std::string& name = "");
+  static void attr(onnx::NodeProto* n, const std::string& key, int64_t v);
+  static void attr(onnx::NodeProto* n, const std::string& key, float v);
+  static void attr(onnx::NodeProto* n, const std::string& key, const std::vector<int64_t>& v);
+  std::string save(const std::string& path) const;  // returns path
+};
+
+}  // namespace fxq::test
