@@ -21,7 +21,7 @@ ModelBuilder tiny_model(int64_t opset = 13) {
   b.init("b", {1}, {0.5f});
   b.node("Conv", {"x", "w", "b"}, {"c"}, "conv");
   b.node("Relu", {"c"}, {"y"}, "relu");
-  b.output("y");
+  b.output("y", {1, 1, 2, 2});
   return b;
 }
 
@@ -101,7 +101,7 @@ TEST_CASE("bad model files give one-line errors with exit code 4 or 5", "[onnx]"
     ModelBuilder b;
     b.input("ids", {4}, onnx::TensorProto::INT64);
     b.node("Identity", {"ids"}, {"y"});
-    b.output("y", onnx::TensorProto::INT64);
+    b.output("y", {4}, onnx::TensorProto::INT64);
     b.save(dir + "/int.onnx");
     require_load_error(dir + "/int.onnx", ExitCode::kUnsupported, "no float32 input");
   }
@@ -118,7 +118,7 @@ TEST_CASE("an unsupported op names the op type, the node and the file", "[onnx]"
   ModelBuilder b;
   b.input("x", {1, 4});
   b.node("Hardmax", {"x"}, {"y"}, "the_hardmax");
-  b.output("y");
+  b.output("y", {1, 4});
   const std::string path = b.save(dir + "/hardmax.onnx");
   auto r = onnxio::load_model(path);
   try {

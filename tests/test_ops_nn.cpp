@@ -234,6 +234,14 @@ TEST_CASE("MaxPool: pads never win, ceil_mode, dilations, auto_pad", "[ops]") {
   require_close(run1("MaxPool", {&x7}, {{"kernel_shape", attr_ints({3})}, {"strides", attr_ints({2})},
                                         {"auto_pad", attr_s("SAME_UPPER")}}),
                 {1, 1, 4}, {5, 8, 9, 9});
+  // VALID with ceil_mode (as ONNX Runtime): windows 0..1, 2..3, 4..5 and the partial 6
+  require_close(run1("MaxPool", {&x7}, {{"kernel_shape", attr_ints({2})}, {"strides", attr_ints({2})},
+                                        {"auto_pad", attr_s("VALID")}, {"ceil_mode", attr_i(1)}}),
+                {1, 1, 4}, {5, 8, 9, 4});
+  CHECK(code_of([&] {
+          run1("MaxPool", {&x7}, {{"kernel_shape", attr_ints({2})}, {"dilations", attr_ints({2})},
+                                  {"auto_pad", attr_s("SAME_UPPER")}});
+        }) == ExitCode::kUnsupported);  // ORT sizes this against the spec
   CHECK(code_of([&] { run_op("MaxPool", {&x7}, {{"kernel_shape", attr_ints({2})}}, 2); }) == ExitCode::kUnsupported);
   CHECK(code_of([&] { run1("MaxPool", {&x7}); }) == ExitCode::kBadInput);  // no kernel_shape
   CHECK(code_of([&] { run1("MaxPool", {&x7}, {{"kernel_shape", attr_ints({9})}}); }) == ExitCode::kBadInput);
@@ -370,6 +378,8 @@ TEST_CASE("Resize opset 10, Upsample, sizes, errors", "[ops]") {
   const Tensor empty = floats({0}, {}), sizes = Tensor::from_ints({4}, {1, 1, 2, 3});
   require_close(run1("Resize", {&x, &roi, &empty, &sizes}, {{"coordinate_transformation_mode", attr_s("asymmetric")}}),
                 {1, 1, 2, 3}, {1, 2, 2, 3, 4, 4});  // scale 1.5: o / 1.5 = 0, 0.67, 1.33 -> 0, 1, 1
+  const Tensor shrink = floats({4}, {1, 1, 0.5f, 1});
+  CHECK(code_of([&] { run1("Upsample", {&x, &shrink}, {}, 9); }) == ExitCode::kBadInput);  // scales >= 1
   CHECK(code_of([&] { run1("Resize", {&x, &roi, &scales, &sizes}); }) == ExitCode::kBadInput);
   CHECK(code_of([&] { run1("Resize", {&x, &roi}); }) == ExitCode::kBadInput);
   CHECK(code_of([&] { run1("Resize", {&x, &roi, &scales}, {{"mode", attr_s("cubic")}}); }) == ExitCode::kUnsupported);

@@ -51,7 +51,7 @@ TEST_CASE("BatchNorm after Conv is folded and the output is unchanged", "[passes
   b.node("BatchNormalization", {"c", "gamma", "beta", "mean", "var"}, {"bn"}, "bn");
   b.node("Identity", {"bn"}, {"id"}, "id");
   b.node("Relu", {"id"}, {"y"}, "relu");
-  b.output("y");
+  b.output("y", {1, 4, 5, 5});
   const std::string path = b.save(dir + "/bn.onnx");
 
   Graph plain = onnxio::load_model(path).graph;
@@ -80,7 +80,7 @@ TEST_CASE("BatchNorm after a Gemm (transB) is folded", "[passes]") {
   ModelBuilder::attr(gemm, "transB", int64_t{1});
   ModelBuilder::attr(gemm, "alpha", 0.5f);
   b.node("BatchNormalization", {"g", "gamma", "beta", "mean", "var"}, {"y"}, "bn");
-  b.output("y");
+  b.output("y", {2, 3});
   Graph plain = onnxio::load_model(b.save(dir + "/g.onnx")).graph;
   Graph folded = plain;
   REQUIRE(passes::run_default_passes(folded).batchnorms == 1);
@@ -104,7 +104,7 @@ TEST_CASE("a Shape-Gather-Unsqueeze-Concat-Reshape chain on static shapes folds 
   auto* cat = b.node("Concat", {"n1", "minus1"}, {"shape2"}, "concat");
   ModelBuilder::attr(cat, "axis", int64_t{0});
   b.node("Reshape", {"r", "shape2"}, {"y"}, "reshape");
-  b.output("y");
+  b.output("y", {1, 18});
   Graph plain = onnxio::load_model(b.save(dir + "/f.onnx")).graph;
   Graph folded = plain;
   auto s = passes::run_default_passes(folded);

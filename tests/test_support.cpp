@@ -65,22 +65,26 @@ ModelBuilder::ModelBuilder(int64_t opset) {
   m.mutable_graph()->set_name("test");
 }
 
-void ModelBuilder::input(const std::string& name, const std::vector<int64_t>& shape, int elem_type) {
-  auto* v = m.mutable_graph()->add_input();
+namespace {
+void set_type(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& shape, int elem_type) {
   v->set_name(name);
   auto* tt = v->mutable_type()->mutable_tensor_type();
   tt->set_elem_type(elem_type);
-  for (int64_t d : shape) {
-    auto* dim = tt->mutable_shape()->add_dim();
-    if (d < 0) dim->set_dim_param("N");
-    else dim->set_dim_value(d);
+  auto* sh = tt->mutable_shape();
+  for (size_t k = 0; k < shape.size(); ++k) {
+    auto* dim = sh->add_dim();
+    if (shape[k] < 0) dim->set_dim_param(name + "_d" + std::to_string(k));
+    else dim->set_dim_value(shape[k]);
   }
 }
+}  // namespace
 
-void ModelBuilder::output(const std::string& name, int elem_type) {
-  auto* v = m.mutable_graph()->add_output();
-  v->set_name(name);
-  v->mutable_type()->mutable_tensor_type()->set_elem_type(elem_type);
+void ModelBuilder::input(const std::string& name, const std::vector<int64_t>& shape, int elem_type) {
+  set_type(m.mutable_graph()->add_input(), name, shape, elem_type);
+}
+
+void ModelBuilder::output(const std::string& name, const std::vector<int64_t>& shape, int elem_type) {
+  set_type(m.mutable_graph()->add_output(), name, shape, elem_type);
 }
 
 void ModelBuilder::init(const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& values) {

@@ -32,7 +32,7 @@ struct ModelBuilder {
   onnx::ModelProto m;
   explicit ModelBuilder(int64_t opset = 13);
   void input(const std::string& name, const std::vector<int64_t>& shape, int elem_type = onnx::TensorProto::FLOAT);
-  void output(const std::string& name, int elem_type = onnx::TensorProto::FLOAT);
+  void output(const std::string& name, const std::vector<int64_t>& shape, int elem_type = onnx::TensorProto::FLOAT);  // -1: symbolic dim
   void init(const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& values);
   void init_i64(const std::string& name, const std::vector<int64_t>& shape, const std::vector<int64_t>& values);
   onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& in, const std::vector<std::string>& out,

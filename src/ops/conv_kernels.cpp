@@ -1,6 +1,5 @@
 // Eigen must not split GEMMs across OpenMP threads: results have to be identical whatever the
 // thread count (Eigen's blocking depends on it).
-#define EIGEN_DONT_PARALLELIZE
 #include "ops/conv_kernels.h"
 
 #include <Eigen/Core>

@@ -1,6 +1,5 @@
 // Gemm: Y = alpha * A' * B' + beta * C with A' = transA ? A^T : A ([M, K]), B' = transB ? B^T : B
 // ([K, N]); C is optional and unidirectionally broadcast to [M, N].
-#define EIGEN_DONT_PARALLELIZE  // identical results whatever the thread count
 #include <Eigen/Core>
 
 #include "ops/op.h"

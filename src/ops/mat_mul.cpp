@@ -1,6 +1,5 @@
 // MatMul: numpy matmul. A 1-D A is a row [1, K] and a 1-D B a column [K, 1], the added dim being
 // dropped from the result; leading (batch) dims broadcast numpy-style.
-#define EIGEN_DONT_PARALLELIZE  // identical results whatever the thread count
 #include <Eigen/Core>
 
 #include "ops/op.h"

@@ -48,8 +48,10 @@ void set_axis(const KernelArgs& a, Window& w, size_t ax, const std::string& auto
     w.pad_end[ax] = pads[ax + r];
     w.out[ax] = explicit_out(w, ax, ceil_mode);
   } else if (auto_pad == "VALID") {
-    w.out[ax] = explicit_out(w, ax, false);
+    w.out[ax] = explicit_out(w, ax, ceil_mode);  // pads 0; ceil_mode applies (as ORT)
   } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    if (w.dilations[ax] != 1)  // ORT rejects it for Conv and sizes pools differently from the spec
+      a.fail_unsupported("auto_pad " + auto_pad + " with dilations other than 1 is not supported");
     w.out[ax] = ceil_div(w.in[ax], w.strides[ax]);
     const int64_t total = std::max<int64_t>(0, (w.out[ax] - 1) * w.strides[ax] + w.extent(ax) - w.in[ax]);
     w.pad_begin[ax] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;

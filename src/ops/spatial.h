@@ -4,10 +4,11 @@
 //   extent = (kernel - 1) * dilation + 1
 //   NOTSET: out = floor((in + pad_begin + pad_end - extent) / stride) + 1     (ceil with ceil_mode;
 //           with ceil_mode a window that would start in the end padding is dropped)
-//   VALID:  pads 0, out = floor((in - extent) / stride) + 1
+//   VALID:  as NOTSET with pads 0 (ceil_mode applies, as in ONNX Runtime)
 //   SAME_UPPER / SAME_LOWER: out = ceil(in / stride),
 //           pad_total = max(0, (out - 1) * stride + extent - in), the odd cell at the end (UPPER)
-//           or at the beginning (LOWER).
+//           or at the beginning (LOWER); dilations other than 1 are unsupported here (ONNX Runtime
+//           rejects them for Conv and sizes pools against the spec). ceil_mode does not apply.
 #pragma once
 #include <vector>
 

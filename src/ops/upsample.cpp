@@ -1,5 +1,6 @@
 // Upsample (opsets 7..9, deprecated from 10): nearest or linear resizing by scales, asymmetric
-// coordinates and the simple nearest rule (see ops/resize_common.h); output = floor(in * scale).
+// coordinates and the simple nearest rule (see ops/resize_common.h); output = floor(in * scale),
+// scales >= 1.
 // Opset 7 takes scales as an attribute, opset 9 as input 1.
 #include "ops/op.h"
 #include "ops/resize_common.h"
@@ -20,6 +21,8 @@ void run(KernelArgs& a) {
   } else {
     scales = a.float_input(1).f;
   }
+  for (float s : scales)
+    if (s < 1.0f) a.fail_input("Upsample scales must be >= 1");
   a.output(0) = resize_tensor(x, scaled_shape(a, x.shape, scales), scales, m);
 }
 

@@ -1,7 +1,5 @@
 #include "cli_common.h"
 
-#include <omp.h>
-
 #include <iostream>
 #include <sstream>
 
@@ -10,11 +8,6 @@
 namespace fxq::cli {
 
 void warn(const std::string& msg) { std::cerr << "fxq: warning: " << msg << "\n"; }
-
-void set_threads(int threads) {
-  if (threads < 0) fail(ExitCode::kUsage, "--threads must be 0 (all cores) or more");
-  omp_set_num_threads(threads == 0 ? omp_get_num_procs() : threads);
-}
 
 data::PreprocessConfig choose_preprocessing(const std::string& preset, const std::string& config) {
   if (!preset.empty() && !config.empty()) fail(ExitCode::kUsage, "give either --preset or --config, not both");

@@ -1,4 +1,4 @@
-// Small helpers shared by the subcommands: warnings, thread count, preset/config choice.
+// Small helpers shared by the subcommands: warnings, preset/config choice, shapes.
 #pragma once
 #include <string>
 
@@ -8,7 +8,6 @@
 namespace fxq::cli {
 
 void warn(const std::string& msg);  // "fxq: warning: msg" on stderr
-void set_threads(int threads);      // 0 = all cores
 // --preset NAME or --config FILE (exactly one); usage error if both or neither.
 data::PreprocessConfig choose_preprocessing(const std::string& preset, const std::string& config);
 // "1x3x224x224" -> {1,3,224,224}; usage error otherwise.

@@ -16,12 +16,10 @@ namespace {
 struct EvalOptions {
   std::string model, images, labels, preset, config, dump, json;
   size_t batch = 16, limit = 0;
-  int threads = 0;
   bool quiet = false;
 };
 
 int run_eval(const EvalOptions& o) {
-  set_threads(o.threads);
   data::PreprocessConfig cfg = choose_preprocessing(o.preset, o.config);
   PreparedModel m = prepare_model(o.model);
   for (const auto& w : m.warnings) warn(w);
@@ -88,7 +86,6 @@ RunFn add_eval_command(CLI::App& root) {
   sub->add_option("--limit", o->limit, "Use only the first N images (sorted by path); 0 = all")->capture_default_str();
   sub->add_option("--dump", o->dump, "Write each image's outputs to this folder as <image>.<output index>.npy");
   sub->add_option("--json", o->json, "Also write the results to this JSON file");
-  sub->add_option("--threads", o->threads, "Threads for the engine; 0 = all cores")->capture_default_str();
   sub->add_flag("-q,--quiet", o->quiet, "No progress output");
   return [o] { return run_eval(*o); };
 }

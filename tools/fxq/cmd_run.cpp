@@ -16,7 +16,6 @@ namespace {
 struct RunOptions {
   std::string model, dump;
   std::vector<std::string> inputs;
-  int threads = 0;
   bool no_passes = false;
 };
 
@@ -37,7 +36,6 @@ std::string safe_name(std::string s) {
 }
 
 int run_run(const RunOptions& o) {
-  set_threads(o.threads);
   PreparedModel m = prepare_model(o.model, !o.no_passes);
   for (const auto& w : m.warnings) warn(w);
   const Graph& g = m.graph;
@@ -83,7 +81,6 @@ RunFn add_run_command(CLI::App& root) {
   sub->add_option("--input", o->inputs, "NAME=FILE with FILE a .npy or .pb tensor (repeatable; NAME= may be "
                                         "omitted for single-input models)")->required();
   sub->add_option("--dump", o->dump, "Folder for the outputs (created if needed)")->required();
-  sub->add_option("--threads", o->threads, "Threads for the engine; 0 = all cores")->capture_default_str();
   sub->add_flag("--no-passes", o->no_passes, "Run the graph as stored, without fxq's graph passes");
   return [o] { return run_run(*o); };
 }

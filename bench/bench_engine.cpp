@@ -1,0 +1,163 @@
+// Engine speed: fxq's float engine vs ONNX Runtime (onnxruntime-node, tests/ort/run_ort.js) on every
+// shared model, same preprocessed images, same thread count, in one run. Warm-up runs are excluded;
+// the median and the 10th/90th percentiles of per-image latency are reported, plus fxq's peak RSS.
+//
+// usage: fxq_bench_engine [--threads 1,2] [--reps 30] [--images 8] [--models key,key] [--out DIR]
+// Each (model, threads) point runs in a child process (this binary with --child) so that peak RSS
+// and thread pools are per point. Writes DIR/engine.json and DIR/engine.md.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "data/image_folder.h"
+#include "data/image_stream.h"
+#include "data/preprocess_config.h"
+#include "engine/executor.h"
+#include "engine/prepare.h"
+#include "io/npy.h"
+#include "shared_models.h"
+
+using namespace fxq;
+using json = nlohmann::json;
+
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> r;
+  std::stringstream ss(s);
+  std::string t;
+  while (std::getline(ss, t, ',')) if (!t.empty()) r.push_back(t);
+  return r;
+}
+
+std::string run_capture(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  if (pclose(p) != 0) throw std::runtime_error("command failed: " + cmd);
+  return out;
+}
+
+json percentiles(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  const size_t n = ms.size();
+  return {{"median_ms", ms[n / 2]}, {"p10_ms", ms[n / 10]}, {"p90_ms", ms[(n * 9) / 10]}, {"runs", n}};
+}
+
+// Preprocesses `n` images of the model's set into CASES/case_k/inputs/<input>.npy.
+void make_cases(const test::SharedModel& sm, const std::string& input_name, size_t n, const std::string& cases) {
+  const std::string data = FXQ_SHARED_DATA_DIR;
+  auto all = data::list_images(data + "/" + sm.images);
+  std::vector<data::ImageEntry> chosen;
+  for (size_t k = 0; k < n; ++k) chosen.push_back(all[k * all.size() / n]);
+  data::ImageStream stream(chosen, {}, data::load_preset(sm.preset), 8, [](const std::string& w) { std::cerr << w << "\n"; });
+  std::vector<data::Sample> batch;
+  size_t k = 0;
+  while (stream.next(batch))
+    for (auto& s : batch) {
+      char name[32];
+      std::snprintf(name, sizeof name, "/case_%03zu/inputs", k++);
+      std::filesystem::create_directories(cases + name);
+      write_npy(cases + name + "/" + input_name + ".npy", s.tensor);
+    }
+}
+
+// Child: time fxq on the cases at `threads`, print one JSON line.
+int child(const std::string& model, const std::string& cases, int threads, int reps) {
+  (void)threads;  // fxq's engine is single-threaded for now; the thread count applies to ORT
+  PreparedModel m = prepare_model(model);
+  Executor exec(m.graph);
+  const std::string in = m.graph.inputs[0].name;
+  std::vector<Tensor> inputs;
+  for (const auto& e : std::filesystem::directory_iterator(cases))
+    if (std::filesystem::exists(e.path() / "inputs")) inputs.push_back(read_npy((e.path() / "inputs" / (in + ".npy")).string()));
+  for (int w = 0; w < 3; ++w) exec.run({{in, inputs[static_cast<size_t>(w) % inputs.size()]}});
+  std::vector<double> ms;
+  for (int r = 0; r < reps; ++r) {
+    std::map<std::string, Tensor> feed{{in, inputs[static_cast<size_t>(r) % inputs.size()]}};
+    const auto t0 = std::chrono::steady_clock::now();
+    exec.run(std::move(feed));
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  json j = percentiles(ms);
+  j["peak_rss_mb"] = ru.ru_maxrss / 1024.0;
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto opt = [&](const std::string& name, const std::string& def) {
+    auto it = std::find(args.begin(), args.end(), name);
+    return it != args.end() && it + 1 != args.end() ? *(it + 1) : def;
+  };
+  if (!args.empty() && args[0] == "--child") return child(args[1], args[2], std::stoi(args[3]), std::stoi(args[4]));
+
+  const std::string data = FXQ_SHARED_DATA_DIR, src = FXQ_SOURCE_DIR;
+  if (!std::filesystem::is_directory(data + "/models")) {
+    std::cerr << "fxq_bench_engine: shared data missing at " << data << "\n";
+    return 4;
+  }
+  const auto threads = split(opt("--threads", "1,2"));
+  const int reps = std::stoi(opt("--reps", "30"));
+  const size_t n_images = std::stoul(opt("--images", "8"));
+  const auto wanted = split(opt("--models", ""));
+  const std::string out_dir = opt("--out", src + "/bench/results");
+  std::filesystem::create_directories(out_dir);
+
+  json results = json::array();
+  for (const auto& sm : test::shared_models()) {
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), sm.key) == wanted.end()) continue;
+    const std::string model = data + "/" + sm.file;
+    PreparedModel m = prepare_model(model);
+    const std::string cases = (std::filesystem::temp_directory_path() / ("fxq-bench-" + std::string(sm.key))).string();
+    std::filesystem::remove_all(cases);
+    make_cases(sm, m.graph.inputs[0].name, n_images, cases);
+    for (const auto& t : threads) {
+      json fxq = json::parse(run_capture(std::string(argv[0]) + " --child " + model + " " + cases + " " + t + " " +
+                                         std::to_string(reps)));
+      json ort = json::parse(run_capture("node " + src + "/tests/ort/run_ort.js " + model + " " + cases + " --threads " +
+                                         t + " --time " + std::to_string(reps) + " --out ort_bench"));
+      json row = {{"model", sm.key}, {"threads", std::stoi(t)}, {"fxq", fxq}, {"ort", ort},
+                  {"fxq_img_per_s", 1000.0 / fxq["median_ms"].get<double>()},
+                  {"ort_img_per_s", 1000.0 / ort["median_ms"].get<double>()}};
+      row["ratio_fxq_over_ort"] = row["fxq_img_per_s"].get<double>() / row["ort_img_per_s"].get<double>();
+      std::printf("%-18s %s thr  fxq %8.3f ms (p10 %.3f, p90 %.3f)  ORT %8.3f ms (p10 %.3f, p90 %.3f)  fxq/ORT speed %.2f  "
+                  "fxq peak RSS %.0f MB\n",
+                  sm.key, t.c_str(), fxq["median_ms"].get<double>(), fxq["p10_ms"].get<double>(), fxq["p90_ms"].get<double>(),
+                  ort["median_ms"].get<double>(), ort["p10_ms"].get<double>(), ort["p90_ms"].get<double>(),
+                  row["ratio_fxq_over_ort"].get<double>(), fxq["peak_rss_mb"].get<double>());
+      std::fflush(stdout);
+      results.push_back(row);
+    }
+    std::filesystem::remove_all(cases);
+  }
+  std::ofstream(out_dir + "/engine.json") << results.dump(2) << "\n";
+  std::ofstream md(out_dir + "/engine.md");
+  md << "| model | threads | fxq ms/img (median) | ORT ms/img (median) | fxq img/s | ORT img/s | fxq/ORT | fxq peak RSS MB |\n"
+        "|---|---|---|---|---|---|---|---|\n";
+  char line[512];
+  for (const auto& r : results) {
+    std::snprintf(line, sizeof line, "| %s | %d | %.3f | %.3f | %.1f | %.1f | %.2f | %.0f |\n",
+                  r["model"].get<std::string>().c_str(), r["threads"].get<int>(), r["fxq"]["median_ms"].get<double>(),
+                  r["ort"]["median_ms"].get<double>(), r["fxq_img_per_s"].get<double>(), r["ort_img_per_s"].get<double>(),
+                  r["ratio_fxq_over_ort"].get<double>(), r["fxq"]["peak_rss_mb"].get<double>());
+    md << line;
+  }
+  std::cout << "wrote " << out_dir << "/engine.json and engine.md\n";
+  return 0;
+}
