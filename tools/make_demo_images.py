@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Make fxq's demo calibration and evaluation images from the Debian package dataset-fashion-mnist.
 
 Reads the package's gzipped IDX files (/usr/share/datasets/fashion-mnist/) and writes 8-bit grayscale
@@ -17,8 +17,8 @@ Needs only python3, numpy and OpenCV (python3-numpy, python3-opencv); not torch.
 The output is written into a hidden temporary folder beside <out> and renamed into place at the end, so an
 interrupted run leaves no half-made output. Running it again with the same counts does nothing.
 
-Exit codes: 0 done (or already up to date), 1 internal error, 2 usage error, 4 the package's files are
-missing or unreadable, 6 the output cannot be written.
+Exit codes: 0 done (or already up to date), 1 internal error, 2 usage error, 4 the package's files (or
+numpy/OpenCV) are missing or unreadable, 6 the output cannot be written.
 """
 
 import argparse
@@ -29,14 +29,13 @@ import shutil
 import struct
 import sys
 
-import numpy as np
-
 try:
+    import numpy as np
     import cv2
-except ImportError:  # pragma: no cover - depends on the machine
-    sys.stderr.write("make_demo_images.py: error: OpenCV for Python is missing: install the Debian package "
-                     "python3-opencv\n")
-    sys.exit(1)
+except ImportError as _e:  # pragma: no cover - depends on the machine
+    sys.stderr.write(f"make_demo_images.py: error: {sys.executable}: {_e}: install the Debian packages "
+                     "python3-numpy and python3-opencv and run with /usr/bin/python3\n")
+    sys.exit(4)
 
 PROG = "make_demo_images.py"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -1,5 +1,5 @@
-// Eigen must not split GEMMs across OpenMP threads: results have to be identical whatever the
-// thread count (Eigen's blocking depends on it).
+// Eigen never threads here (EIGEN_DONT_PARALLELIZE, set for the whole library in CMakeLists.txt):
+// results have to be identical whatever the thread count, and Eigen's blocking depends on it.
 #include "ops/conv_kernels.h"
 
 #include <Eigen/Core>
