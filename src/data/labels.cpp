@@ -108,4 +108,16 @@ std::vector<std::pair<ImageEntry, int>> attach_labels(const std::vector<ImageEnt
   return out;
 }
 
+LabelledImages load_labelled_images(const std::string& dir, const std::string& labels,
+                                    const std::function<void(const std::string&)>& warn) {
+  const std::vector<ImageEntry> all = list_images(dir);
+  const Labels lab = labels == "folders" ? labels_from_subfolders(all) : load_labels_tsv(labels);
+  LabelledImages r;
+  for (auto& p : attach_labels(all, lab, warn)) {
+    r.images.push_back(p.first);
+    r.labels.push_back(p.second);
+  }
+  return r;
+}
+
 }  // namespace fxq::data

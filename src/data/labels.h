@@ -30,4 +30,13 @@ Labels labels_from_subfolders(const std::vector<ImageEntry>& images);
 std::vector<std::pair<ImageEntry, int>> attach_labels(const std::vector<ImageEntry>& images, const Labels& labels,
                                                       const std::function<void(const std::string&)>& warn);
 
+// The images of `dir` with their labels: `labels` is a TSV path, or "folders" for one sub-folder per
+// class (what `--labels` takes on the command line). Unlabelled images are left out (one warning).
+struct LabelledImages {
+  std::vector<ImageEntry> images;
+  std::vector<int> labels;
+};
+LabelledImages load_labelled_images(const std::string& dir, const std::string& labels,
+                                    const std::function<void(const std::string&)>& warn);
+
 }  // namespace fxq::data

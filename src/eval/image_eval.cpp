@@ -33,10 +33,26 @@ Tensor slice_batch(const Tensor& t, int64_t b, int64_t batch) {
 
 }  // namespace
 
+void check_input_fits(const Graph& g, const data::PreprocessConfig& cfg) {
+  const ValueInfo& in = image_input(g);
+  const int64_t c = in.shape[1], h = in.shape[2], w = in.shape[3];
+  if ((c > 0 && c != cfg.channels()) || (h > 0 && h != cfg.height) || (w > 0 && w != cfg.width))
+    fail_input((cfg.source.empty() ? cfg.name : cfg.source) + ": preprocessing '" + cfg.name + "' makes " +
+               std::to_string(cfg.channels()) + "x" + std::to_string(cfg.height) + "x" + std::to_string(cfg.width) +
+               " images but " + g.path + " input '" + in.name + "' is " + shape_str(in.shape));
+}
+
 ImageEvalResult evaluate_images(const Executor& exec, const std::vector<data::ImageEntry>& images,
                                 const std::vector<int>& labels, const data::PreprocessConfig& cfg,
                                 const ImageEvalOptions& opt, const std::function<void(const std::string&)>& warn) {
-  const Graph& g = exec.graph();
+  return evaluate_images(
+      exec.graph(), [&exec](std::map<std::string, Tensor> feed) { return exec.run(std::move(feed)); }, images, labels,
+      cfg, opt, warn);
+}
+
+ImageEvalResult evaluate_images(const Graph& g, const ModelRunFn& run, const std::vector<data::ImageEntry>& images,
+                                const std::vector<int>& labels, const data::PreprocessConfig& cfg,
+                                const ImageEvalOptions& opt, const std::function<void(const std::string&)>& warn) {
   const ValueInfo& input = image_input(g);
   const bool dynamic_batch = input.shape[0] < 0;
   if (!opt.dump_dir.empty()) ensure_directory(opt.dump_dir);
@@ -59,7 +75,7 @@ ImageEvalResult evaluate_images(const Executor& exec, const std::vector<data::Im
       std::map<std::string, Tensor> feed;
       feed[input.name] = std::move(x);
       const auto t0 = std::chrono::steady_clock::now();
-      auto outs = exec.run(std::move(feed));
+      auto outs = run(std::move(feed));
       res.engine_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       for (size_t k = 0; k < n; ++k) {
         const data::Sample& s = batch[start + k];

@@ -25,7 +25,18 @@ struct ImageEvalResult {
   double ms_per_image() const { return images ? 1000.0 * engine_seconds / images : 0.0; }
 };
 
-// `labels` is empty or one class index per image.
+// The preprocessing must make tensors of the model's image-input shape: Error kBadInput otherwise.
+void check_input_fits(const Graph& g, const data::PreprocessConfig& cfg);
+
+// Runs the model on one feed (graph-input name -> tensor) and returns every graph output.
+using ModelRunFn = std::function<std::map<std::string, Tensor>(std::map<std::string, Tensor>)>;
+
+// `labels` is empty or one class index per image. `run` defaults to exec.run (the float model); the
+// quantized simulation passes its own.
+ImageEvalResult evaluate_images(const Graph& g, const ModelRunFn& run,
+                                const std::vector<data::ImageEntry>& images, const std::vector<int>& labels,
+                                const data::PreprocessConfig& cfg, const ImageEvalOptions& opt,
+                                const std::function<void(const std::string&)>& warn);
 ImageEvalResult evaluate_images(const Executor& exec, const std::vector<data::ImageEntry>& images,
                                 const std::vector<int>& labels, const data::PreprocessConfig& cfg,
                                 const ImageEvalOptions& opt, const std::function<void(const std::string&)>& warn);

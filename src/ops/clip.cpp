@@ -40,6 +40,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Clip{"Clip", "min(max(x, min), max) (attributes before opset 11, inputs after)", run, nullptr};
+extern const OpDef kOp_Clip{"Clip", "min(max(x, min), max) (attributes before opset 11, inputs after)", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/true}};
 
 }  // namespace fxq

@@ -71,6 +71,6 @@ int64_t macs(const ShapeArgs& s) {
 }  // namespace
 
 extern const OpDef kOp_Conv{"Conv", "grouped 1-D/2-D convolution (strides, dilations, pads, auto_pad, bias)", run,
-                            macs};
+                            macs, {/*layer=*/true, /*keeps_format=*/false, /*fusable=*/false}};
 
 }  // namespace fxq

@@ -22,6 +22,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_DepthToSpace{"DepthToSpace", "move channel blocks into space (DCR/CRD)", run, nullptr};
+extern const OpDef kOp_DepthToSpace{"DepthToSpace", "move channel blocks into space (DCR/CRD)", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

@@ -14,6 +14,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Dropout{"Dropout", "identity at inference (mask all true)", run, nullptr};
+extern const OpDef kOp_Dropout{"Dropout", "identity at inference (mask all true)", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

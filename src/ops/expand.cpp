@@ -25,6 +25,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Expand{"Expand", "broadcast to a shape", run, nullptr};
+extern const OpDef kOp_Expand{"Expand", "broadcast to a shape", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

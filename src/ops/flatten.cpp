@@ -17,6 +17,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Flatten{"Flatten", "reshape to 2-D around an axis", run, nullptr};
+extern const OpDef kOp_Flatten{"Flatten", "reshape to 2-D around an axis", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

@@ -33,6 +33,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Gather{"Gather", "pick slices along an axis by index", run, nullptr};
+extern const OpDef kOp_Gather{"Gather", "pick slices along an axis by index", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

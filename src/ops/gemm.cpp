@@ -62,6 +62,6 @@ int64_t macs(const ShapeArgs& s) {
 
 }  // namespace
 
-extern const OpDef kOp_Gemm{"Gemm", "alpha * A' * B' + beta * C (transA, transB, broadcast C)", run, macs};
+extern const OpDef kOp_Gemm{"Gemm", "alpha * A' * B' + beta * C (transA, transB, broadcast C)", run, macs, {/*layer=*/true, /*keeps_format=*/false, /*fusable=*/false}};
 
 }  // namespace fxq

@@ -25,6 +25,6 @@ void run(KernelArgs& a) {
 
 }  // namespace
 
-extern const OpDef kOp_GlobalMaxPool{"GlobalMaxPool", "maximum over all spatial dims per channel", run, nullptr};
+extern const OpDef kOp_GlobalMaxPool{"GlobalMaxPool", "maximum over all spatial dims per channel", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

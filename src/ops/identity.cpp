@@ -6,6 +6,6 @@ namespace {
 void run(KernelArgs& a) { a.output(0) = a.input(0); }
 }  // namespace
 
-extern const OpDef kOp_Identity{"Identity", "copy the input", run, nullptr};
+extern const OpDef kOp_Identity{"Identity", "copy the input", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

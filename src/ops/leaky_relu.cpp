@@ -11,6 +11,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_LeakyRelu{"LeakyRelu", "x >= 0 ? x : alpha * x", run, nullptr};
+extern const OpDef kOp_LeakyRelu{"LeakyRelu", "x >= 0 ? x : alpha * x", run, nullptr, {/*layer=*/false, /*keeps_format=*/false, /*fusable=*/true}};
 
 }  // namespace fxq

@@ -72,6 +72,6 @@ int64_t macs(const ShapeArgs& s) {
 
 }  // namespace
 
-extern const OpDef kOp_MatMul{"MatMul", "numpy matmul (1-D operands, broadcast batch dims)", run, macs};
+extern const OpDef kOp_MatMul{"MatMul", "numpy matmul (1-D operands, broadcast batch dims)", run, macs, {/*layer=*/true, /*keeps_format=*/false, /*fusable=*/false}};
 
 }  // namespace fxq

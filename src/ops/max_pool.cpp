@@ -47,6 +47,6 @@ void run(KernelArgs& a) {
 }  // namespace
 
 extern const OpDef kOp_MaxPool{"MaxPool", "max over sliding windows (pads, auto_pad, ceil_mode, dilations)", run,
-                               nullptr};
+                               nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

@@ -39,11 +39,20 @@ struct ShapeArgs {
 using KernelFn = void (*)(KernelArgs&);
 using MacsFn = int64_t (*)(const ShapeArgs&);
 
+// How an op takes part in fixed-point quantization (all false: its float output is requantized to
+// a format of its own, e.g. Add, Concat, AveragePool, Sigmoid).
+struct QuantRule {
+  bool layer = false;         // input 1 is a weight, input 2 an optional bias (Conv, Gemm, MatMul)
+  bool keeps_format = false;  // output values stay on the input's grid (Relu, MaxPool, Reshape, ...)
+  bool fusable = false;       // an activation the preceding layer's output is quantized after
+};
+
 struct OpDef {
   const char* type;     // ONNX op_type
   const char* summary;  // one line for `fxq ops`
   KernelFn run;         // float reference kernel
   MacsFn macs;          // multiply-accumulates per run, or nullptr for ops that do not multiply
+  QuantRule quant{};    // role in quantization (default: requantize the output)
 };
 
 }  // namespace fxq

@@ -11,6 +11,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Relu{"Relu", "max(x, 0)", run, nullptr};
+extern const OpDef kOp_Relu{"Relu", "max(x, 0)", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/true}};
 
 }  // namespace fxq

@@ -37,6 +37,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Reshape{"Reshape", "same elements, new shape (0 copies a dim, -1 inferred)", run, nullptr};
+extern const OpDef kOp_Reshape{"Reshape", "same elements, new shape (0 copies a dim, -1 inferred)", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

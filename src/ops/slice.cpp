@@ -58,6 +58,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Slice{"Slice", "take a strided sub-range along some axes", run, nullptr};
+extern const OpDef kOp_Slice{"Slice", "take a strided sub-range along some axes", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

@@ -16,6 +16,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_SpaceToDepth{"SpaceToDepth", "move spatial blocks into channels", run, nullptr};
+extern const OpDef kOp_SpaceToDepth{"SpaceToDepth", "move spatial blocks into channels", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

@@ -40,6 +40,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Split{"Split", "cut a tensor into parts along an axis", run, nullptr};
+extern const OpDef kOp_Split{"Split", "cut a tensor into parts along an axis", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

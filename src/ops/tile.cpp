@@ -24,6 +24,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Tile{"Tile", "repeat along each dim", run, nullptr};
+extern const OpDef kOp_Tile{"Tile", "repeat along each dim", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

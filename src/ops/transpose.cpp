@@ -19,6 +19,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Transpose{"Transpose", "permute axes", run, nullptr};
+extern const OpDef kOp_Transpose{"Transpose", "permute axes", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

@@ -22,6 +22,6 @@ void run(KernelArgs& a) {
 }
 }  // namespace
 
-extern const OpDef kOp_Unsqueeze{"Unsqueeze", "insert size-1 axes", run, nullptr};
+extern const OpDef kOp_Unsqueeze{"Unsqueeze", "insert size-1 axes", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};
 
 }  // namespace fxq

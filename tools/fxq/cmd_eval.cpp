@@ -24,20 +24,16 @@ int run_eval(const EvalOptions& o) {
   PreparedModel m = prepare_model(o.model);
   for (const auto& w : m.warnings) warn(w);
   Executor exec(m.graph);
-  const ValueInfo& in = image_input(m.graph);
-  const int64_t c = in.shape[1] > 0 ? in.shape[1] : -1, h = in.shape[2], w = in.shape[3];
-  if ((c > 0 && c != cfg.channels()) || (h > 0 && h != cfg.height) || (w > 0 && w != cfg.width))
-    fail_input(cfg.source + ": preset '" + cfg.name + "' makes " + std::to_string(cfg.channels()) + "x" +
-               std::to_string(cfg.height) + "x" + std::to_string(cfg.width) + " images but " + o.model + " input '" +
-               in.name + "' is " + shape_str(in.shape));
+  check_input_fits(m.graph, cfg);
 
-  std::vector<data::ImageEntry> images = data::list_images(o.images);
+  std::vector<data::ImageEntry> images;
   std::vector<int> labels;
-  if (!o.labels.empty()) {
-    data::Labels lab = o.labels == "folders" ? data::labels_from_subfolders(images) : data::load_labels_tsv(o.labels);
-    auto pairs = data::attach_labels(images, lab, warn);
-    images.clear();
-    for (auto& p : pairs) { images.push_back(p.first); labels.push_back(p.second); }
+  if (o.labels.empty()) {
+    images = data::list_images(o.images);
+  } else {
+    data::LabelledImages li = data::load_labelled_images(o.images, o.labels, warn);
+    images = std::move(li.images);
+    labels = std::move(li.labels);
   }
   if (o.limit > 0 && images.size() > o.limit) {
     images.resize(o.limit);

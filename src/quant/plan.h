@@ -1,0 +1,33 @@
+// A quantization plan: the fixed-point format of every quantized tensor of a (prepared) graph.
+// The search writes it; the simulation (fake quantization in fxq's engine) and the QDQ exporter read
+// it, and must agree: ONNX Runtime running the exported model equals fxq's simulation of the plan.
+//
+// Meaning, for a graph after fxq's passes (BN folded):
+//  - activations[v] = F: every reader of value v (a graph input or a node output) reads
+//    fake_quantize(v, F) instead of v; if v is a graph output, the output is fake_quantize(v, F).
+//  - weights[w] = F: initializer w is replaced by fake_quantize(w, F) (per tensor), or, when
+//    weight_channel_frac[w] is non-empty, channel c along axis 0 uses frac weight_channel_frac[w][c].
+//  - biases[b] = F: initializer b (a Conv/Gemm bias) is replaced by fake_quantize(b, F); F is 32-bit
+//    signed at frac = frac(input activation) + frac(weight), so the integer pipeline adds it exactly.
+//  - float_nodes: nodes left in float, each with its reason (listed in the report, never silent).
+#pragma once
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fixedpoint/qformat.h"
+
+namespace fxq::quant {
+
+using fixedpoint::QFormat;
+
+struct QuantPlan {
+  std::map<std::string, QFormat> activations;
+  std::map<std::string, QFormat> weights;
+  std::map<std::string, std::vector<int>> weight_channel_frac;  // optional per-output-channel fracs
+  std::map<std::string, QFormat> biases;
+  std::vector<std::pair<std::string, std::string>> float_nodes;  // node name, reason
+};
+
+}  // namespace fxq::quant

@@ -1,0 +1,309 @@
+#include "quant/search.h"
+
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+#include "common/error.h"
+#include "fixedpoint/integer_ops.h"
+#include "ops/registry.h"
+
+namespace fxq::quant {
+namespace {
+
+using Store = std::unordered_map<std::string, Tensor>;
+
+std::vector<Tensor> run_node(const Graph& g, const Node& n, const std::vector<const Tensor*>& in) {
+  const OpDef* def = find_op(n.op_type);
+  FXQ_CHECK(def, "unsupported op reached the search: " + n.op_type);
+  std::vector<Tensor> out(n.outputs.size());
+  KernelArgs args{n, g.opset, in, out};
+  try {
+    def->run(args);
+  } catch (const Error& e) {
+    throw e.with_context(g.path);
+  }
+  return out;
+}
+
+double sum_sq_diff(const Tensor& a, const Tensor& b) {
+  double s = 0;
+  for (size_t k = 0; k < a.f.size(); ++k) {
+    const double d = static_cast<double>(a.f[k]) - b.f[k];
+    s += d * d;
+  }
+  return s;
+}
+
+Tensor fake_quantized(const Tensor& t, const QFormat& f) {
+  Tensor r = t;
+  fixedpoint::fake_quantize(r.f.data(), r.f.size(), f);
+  return r;
+}
+
+class Search {
+ public:
+  Search(const Graph& g, const std::vector<std::map<std::string, Tensor>>& images, const SearchOptions& opt,
+         const std::map<std::string, double>& max_abs)
+      : g_(g), opt_(opt), max_abs_(max_abs), fl_(images.size()), qz_(images.size()) {
+    for (size_t i = 0; i < images.size(); ++i)
+      for (const auto& [name, t] : images[i]) fl_[i][name] = t;
+    for (size_t k = 0; k < g.nodes.size(); ++k)
+      for (const auto& in : g.nodes[k].inputs)
+        if (!in.empty()) last_use_[in] = k;
+    for (const auto& n : g.nodes)
+      for (const auto& in : n.inputs) readers_[in].push_back(&n);
+  }
+
+  SearchResult run(const std::function<void(size_t, size_t)>& progress) {
+    for (const auto& vi : g_.inputs) {
+      if (vi.dtype != DType::kFloat32) {
+        for (size_t i = 0; i < fl_.size(); ++i) qz_[i][vi.name] = fl_[i][vi.name];
+        continue;
+      }
+      LayerResult r;
+      r.node = vi.name;
+      r.op = "(graph input)";
+      std::vector<Tensor> pre(fl_.size());
+      for (size_t i = 0; i < fl_.size(); ++i) pre[i] = fl_[i][vi.name];
+      choose_output(vi.name, pre, [&](size_t i) -> const Tensor& { return fl_[i][vi.name]; }, r);
+      res_.layers.push_back(std::move(r));
+    }
+    for (size_t k = 0; k < g_.nodes.size(); ++k) {
+      visit(g_.nodes[k]);
+      release(k);
+      if (progress) progress(k + 1, g_.nodes.size());
+    }
+    return std::move(res_);
+  }
+
+ private:
+  const Tensor* find(const Store& s, const std::string& v) const {
+    if (const Tensor* t = g_.initializer(v)) return t;
+    auto it = s.find(v);
+    FXQ_CHECK(it != s.end(), "value '" + v + "' missing in the search");
+    return &it->second;
+  }
+
+  std::vector<const Tensor*> inputs_of(const Node& n, const Store& s) const {
+    std::vector<const Tensor*> in;
+    for (const auto& v : n.inputs) in.push_back(v.empty() ? nullptr : find(s, v));
+    return in;
+  }
+
+  // The node reading `v` if it is v's only reader, is fusable, and v is not a graph output.
+  const Node* fused_activation(const std::string& v) const {
+    auto it = readers_.find(v);
+    if (g_.is_graph_output(v) || it == readers_.end() || it->second.size() != 1) return nullptr;
+    const OpDef* d = find_op(it->second[0]->op_type);
+    return d && d->quant.fusable ? it->second[0] : nullptr;
+  }
+
+  bool keeps_grid(const Node& n, const OpDef& d) const {
+    if (!d.quant.keeps_format || n.inputs.empty() || !fmt_.count(n.inputs[0])) return false;
+    if (n.op_type != "Clip") return true;
+    // Clip keeps the grid only when its bounds lie on it.
+    const QFormat& f = fmt_.at(n.inputs[0]);
+    for (size_t k = 1; k < n.inputs.size(); ++k) {
+      const Tensor* b = n.inputs[k].empty() ? nullptr : g_.initializer(n.inputs[k]);
+      if (!n.inputs[k].empty() && (!b || !b->is_float())) return false;
+      if (b && fixedpoint::fake_quantize(b->f[0], f) != b->f[0]) return false;
+    }
+    return n.inputs.size() > 1 || (!n.has_attr("min") && !n.has_attr("max"));
+  }
+
+  void visit(const Node& n) {
+    const OpDef* d = find_op(n.op_type);
+    FXQ_CHECK(d, "unsupported op " + n.op_type);
+    // The float model.
+    for (auto& s : fl_) {
+      auto out = run_node(g_, n, inputs_of(n, s));
+      for (size_t o = 0; o < n.outputs.size(); ++o)
+        if (!n.outputs[o].empty()) s[n.outputs[o]] = std::move(out[o]);
+    }
+    const Tensor* w = d->quant.layer && n.inputs.size() > 1 ? g_.initializer(n.inputs[1]) : nullptr;
+    const bool float_out = !n.outputs.empty() && fl_.size() && fl_[0].at(n.outputs[0]).is_float();
+    if (w && w->is_float() && fmt_.count(n.inputs[0])) {
+      visit_layer(n, *w);
+    } else if (d->quant.layer && float_out) {
+      res_.plan.float_nodes.emplace_back(
+          n.name, w ? "its input is not quantized" : "its weight (input 1) is not a constant initializer: weights stay float");
+      requantize(n);
+    } else if (keeps_grid(n, *d)) {
+      run_quantized(n);
+      for (const auto& o : n.outputs)
+        if (!o.empty()) fmt_[o] = fmt_.at(n.inputs[0]);
+    } else if (float_out) {
+      requantize(n);
+    } else {
+      run_quantized(n);
+    }
+  }
+
+  // Runs `n` on the quantized path and gives its output a format of its own. A fused activation
+  // completes its layer's row instead of starting one.
+  void requantize(const Node& n) {
+    run_quantized(n);
+    auto p = pending_.find(n.name);
+    LayerResult fresh;
+    LayerResult& r = p != pending_.end() ? res_.layers[p->second] : fresh;
+    if (p == pending_.end()) {
+      r.node = n.name;
+      r.op = n.op_type;
+    } else {
+      r.op += "+" + n.op_type;
+    }
+    std::vector<Tensor> pre;
+    for (auto& s : qz_) pre.push_back(s.at(n.outputs[0]));
+    choose_output(n.outputs[0], pre, [&](size_t i) -> const Tensor& { return fl_[i].at(n.outputs[0]); }, r);
+    if (p == pending_.end()) res_.layers.push_back(std::move(fresh));
+  }
+
+  void run_quantized(const Node& n) {
+    for (auto& s : qz_) {
+      auto out = run_node(g_, n, inputs_of(n, s));
+      for (size_t o = 0; o < n.outputs.size(); ++o)
+        if (!n.outputs[o].empty()) s[n.outputs[o]] = std::move(out[o]);
+    }
+  }
+
+  void visit_layer(const Node& n, const Tensor& w) {
+    LayerResult r;
+    r.node = n.name;
+    r.op = n.op_type;
+    r.has_weight = true;
+    const std::string& out = n.outputs[0];
+    const Node* act = fused_activation(out);
+    const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
+    // Target: the float model's output after the fused activation.
+    std::vector<Tensor> target;
+    for (auto& s : fl_) target.push_back(act ? run_node(g_, *act, activation_inputs(*act, s.at(out)))[0] : s.at(out));
+
+    double max_w = 0;
+    for (float v : w.f) max_w = std::max(max_w, static_cast<double>(std::abs(v)));
+    const int f0 = fixedpoint::choose_frac_for_range(max_w, opt_.weight_bits, true);
+    if (max_w == 0) r.note = "all weights are zero: weight frac set by the default policy";
+    double best = std::numeric_limits<double>::infinity();
+    Tensor best_w;
+    for (int c = 0; c < opt_.frac_candidates; ++c) {
+      const QFormat f{opt_.weight_bits, f0 + c, true};
+      Tensor wq = fake_quantized(w, f);
+      double err = 0;
+      for (size_t i = 0; i < qz_.size(); ++i) {
+        auto in = inputs_of(n, opt_.upstream_aware ? qz_[i] : fl_[i]);
+        in[1] = &wq;
+        Tensor y = std::move(run_node(g_, n, in)[0]);
+        if (act) y = std::move(run_node(g_, *act, activation_inputs(*act, y))[0]);
+        err += sum_sq_diff(y, target[i]);
+      }
+      r.weight_trials.push_back({f.frac, err / static_cast<double>(qz_.size())});
+      if (err < best) { best = err; r.weight = f; best_w = std::move(wq); }
+    }
+    res_.plan.weights[n.inputs[1]] = r.weight;
+    Tensor bias_q;
+    if (has_bias) {
+      r.bias = QFormat{32, fmt_.at(n.inputs[0]).frac + r.weight.frac, true};
+      bias_q = fake_quantized(*g_.initializer(n.inputs[2]), r.bias);
+      res_.plan.biases[n.inputs[2]] = r.bias;
+    }
+    for (auto& s : qz_) {
+      auto in = inputs_of(n, s);
+      in[1] = &best_w;
+      if (has_bias) in[2] = &bias_q;
+      s[out] = std::move(run_node(g_, n, in)[0]);
+    }
+    if (!act) {
+      std::vector<Tensor> pre;
+      for (auto& s : qz_) pre.push_back(s.at(out));
+      choose_output(out, pre, [&](size_t i) -> const Tensor& { return target[i]; }, r);
+    } else {
+      pending_[act->name] = res_.layers.size();  // the activation's output format joins this row
+    }
+    res_.layers.push_back(std::move(r));
+  }
+
+  // Inputs of a fusable activation node with its data input replaced by `x`.
+  std::vector<const Tensor*> activation_inputs(const Node& act, const Tensor& x) const {
+    std::vector<const Tensor*> in;
+    for (size_t k = 0; k < act.inputs.size(); ++k)
+      in.push_back(k == 0 ? &x : act.inputs[k].empty() ? nullptr : g_.initializer(act.inputs[k]));
+    return in;
+  }
+
+  // Chooses the format of quantization point `v` from its pre-quantization values on the quantized
+  // path (`pre`, or the float values when not upstream-aware) against the float reference.
+  template <class Ref>
+  void choose_output(const std::string& v, std::vector<Tensor>& pre, Ref ref, LayerResult& r) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    bool finite = true;
+    for (size_t i = 0; i < pre.size(); ++i)
+      for (float x : ref(i).f) {
+        if (!std::isfinite(x)) { finite = false; continue; }
+        lo = std::min(lo, static_cast<double>(x));
+        hi = std::max(hi, static_cast<double>(x));
+      }
+    if (!finite) r.note += (r.note.empty() ? "" : "; ") + std::string("NaN/Inf in the float values (ignored)");
+    if (!(lo <= hi)) lo = hi = 0;
+    r.float_min = lo;
+    r.float_max = hi;
+    const bool is_signed = lo < 0;
+    double max_abs = std::max(std::abs(lo), std::abs(hi));
+    auto it = max_abs_.find(v);
+    if (it != max_abs_.end() && std::isfinite(it->second)) max_abs = std::max(max_abs, it->second);
+    if (max_abs == 0) r.note += (r.note.empty() ? "" : "; ") + std::string("all values zero: frac set by the default policy");
+    const int f0 = fixedpoint::choose_frac_for_range(max_abs, opt_.act_bits, is_signed);
+    double best = std::numeric_limits<double>::infinity();
+    for (int c = 0; c < opt_.frac_candidates; ++c) {
+      const QFormat f{opt_.act_bits, f0 + c, is_signed};
+      double err = 0;
+      for (size_t i = 0; i < pre.size(); ++i) {
+        const Tensor& x = opt_.upstream_aware ? pre[i] : ref(i);
+        err += sum_sq_diff(fake_quantized(x, f), ref(i));
+      }
+      r.output_trials.push_back({f.frac, err / static_cast<double>(pre.size())});
+      if (err < best) { best = err; r.output = f; }
+    }
+    r.has_output = true;
+    r.output_value = v;
+    res_.plan.activations[v] = r.output;
+    fmt_[v] = r.output;
+    double signal = 0, noise = 0;
+    for (size_t i = 0; i < pre.size(); ++i) {
+      Tensor q = fake_quantized(pre[i], r.output);
+      noise += sum_sq_diff(q, ref(i));
+      for (float x : ref(i).f) signal += static_cast<double>(x) * x;
+      qz_[i][v] = std::move(q);
+    }
+    r.sqnr_db = noise > 0 ? 10 * std::log10(signal / noise) : 999.0;
+  }
+
+  void release(size_t k) {
+    for (const auto& in : g_.nodes[k].inputs) {
+      auto it = last_use_.find(in);
+      if (in.empty() || it == last_use_.end() || it->second != k) continue;
+      for (auto& s : fl_) s.erase(in);
+      for (auto& s : qz_) s.erase(in);
+    }
+  }
+
+  const Graph& g_;
+  SearchOptions opt_;
+  const std::map<std::string, double>& max_abs_;
+  std::vector<Store> fl_, qz_;
+  std::map<std::string, size_t> last_use_;
+  std::map<std::string, std::vector<const Node*>> readers_;
+  std::map<std::string, QFormat> fmt_;           // format of each value on the quantized path
+  std::map<std::string, size_t> pending_;        // fused activation node -> its layer's row
+  SearchResult res_;
+};
+
+}  // namespace
+
+SearchResult search_plan(const Graph& g, const std::vector<std::map<std::string, Tensor>>& images,
+                         const SearchOptions& opt, const std::map<std::string, double>& max_abs,
+                         const std::function<void(size_t, size_t)>& progress) {
+  if (images.empty()) fail_input(g.path + ": the search needs at least one calibration image");
+  return Search(g, images, opt, max_abs).run(progress);
+}
+
+}  // namespace fxq::quant

@@ -1,0 +1,131 @@
+#include "report/quant_report.h"
+
+#include <cmath>
+
+#include "common/sha256.h"
+#include "io/atomic_file.h"
+
+namespace fxq::quant {
+namespace {
+
+using json = nlohmann::json;
+
+json format_json(const QFormat& f) { return {{"bits", f.bits}, {"frac", f.frac}, {"signed", f.is_signed}, {"step", f.step()}}; }
+
+json trials_json(const std::vector<Trial>& t) {
+  json a = json::array();
+  for (const auto& x : t) a.push_back({{"frac", x.frac}, {"mse", x.mse}});
+  return a;
+}
+
+double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
+
+const Node* node_named(const Graph& g, const std::string& name) {
+  for (const auto& n : g.nodes)
+    if (n.name == name) return &n;
+  return nullptr;
+}
+
+}  // namespace
+
+PlanCost plan_cost(const Graph& g, const SearchResult& s, const ModelStats& ms) {
+  PlanCost c;
+  std::map<std::string, int64_t> macs;
+  for (const auto& l : ms.layers) macs[l.name] = l.macs;
+  for (const auto& r : s.layers) {
+    const Node* n = node_named(g, r.node);
+    if (!r.has_weight || !n) continue;
+    const int64_t nw = g.initializer(n->inputs[1])->size();
+    const int64_t nb = n->inputs.size() > 2 && !n->inputs[2].empty() ? g.initializer(n->inputs[2])->size() : 0;
+    c.weight_bits += static_cast<double>(nw) * r.weight.bits + 32.0 * nb;
+    c.all8_bits += 8.0 * nw + 32.0 * nb;
+    c.float32_bits += 32.0 * (nw + nb);
+    auto in = s.plan.activations.find(n->inputs[0]);
+    const int act_bits = in != s.plan.activations.end() ? in->second.bits : 32;
+    c.bitops += static_cast<double>(macs[r.node]) * r.weight.bits * act_bits;
+    c.all8_bitops += 64.0 * static_cast<double>(macs[r.node]);
+  }
+  return c;
+}
+
+json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutcome& out) {
+  std::string file_list;
+  for (const auto& f : out.calib_files) file_list += f + "\n";
+  std::map<std::string, const LayerStats*> ms;
+  for (const auto& l : out.model_stats.layers) ms[l.name] = &l;
+
+  json layers = json::array();
+  for (const auto& r : out.search.layers) {
+    json l = {{"name", r.node}, {"op", r.op}, {"weight", nullptr}, {"bias", nullptr}, {"output", nullptr},
+              {"sqnr_db", finite_or_zero(r.sqnr_db)}, {"note", r.note}};
+    const LayerStats* st = ms.count(r.node) ? ms[r.node] : nullptr;
+    l["params"] = st ? st->params : 0;
+    l["macs"] = st ? st->macs : 0;
+    if (r.has_weight) {
+      l["weight"] = format_json(r.weight);
+      l["weight_bits"] = r.weight.bits;
+      if (r.bias.bits > 0 && r.bias.bits == 32) l["bias"] = format_json(r.bias);
+      l["trials"]["weight"] = trials_json(r.weight_trials);
+    }
+    if (r.has_output) {
+      l["output"] = format_json(r.output);
+      l["output_value"] = r.output_value;
+      l["trials"]["output"] = trials_json(r.output_trials);
+      auto s = out.stats.find(r.output_value);
+      if (s != out.stats.end())
+        l["observed"] = {{"method", s->second.method}, {"min", s->second.min}, {"max", s->second.max},
+                         {"count", s->second.count}, {"nan", s->second.nan_count}, {"inf", s->second.inf_count},
+                         {"range_max_abs", s->second.range_max_abs}, {"note", s->second.note}};
+    }
+    const Node* n = node_named(g, r.node);
+    if (r.has_weight && n) {
+      auto in = out.search.plan.activations.find(n->inputs[0]);
+      const int ab = in != out.search.plan.activations.end() ? in->second.bits : 32;
+      l["bitops"] = static_cast<double>(st ? st->macs : 0) * r.weight.bits * ab;
+    }
+    layers.push_back(std::move(l));
+  }
+  json float_nodes = json::array();
+  for (const auto& [name, reason] : out.search.plan.float_nodes) float_nodes.push_back({{"name", name}, {"reason", reason}});
+
+  const PlanCost c = plan_cost(g, out.search, out.model_stats);
+  json report = {
+      {"schema_version", kReportSchemaVersion},
+      {"fxq_version", FXQ_VERSION},
+      {"model", {{"path", opt.model}, {"sha256", out.model_sha256}, {"opset", g.opset}, {"params", out.model_stats.params},
+                 {"macs", out.model_stats.macs}}},
+      {"calibration", {{"dir", opt.calib_dir}, {"count", out.calib_files.size() - out.calib_skipped},
+                       {"skipped", out.calib_skipped}, {"files_sha256", sha256_hex(file_list)},
+                       {"search_images", std::min(opt.search_images, out.calib_files.size())},
+                       {"observer", opt.observer}}},
+      {"preprocessing", opt.preprocessing.name},
+      {"options", {{"weight_bits", opt.search.weight_bits}, {"act_bits", opt.search.act_bits},
+                   {"upstream_aware", opt.search.upstream_aware}, {"frac_candidates", opt.search.frac_candidates},
+                   {"rounding", "half_to_even"}, {"granularity", "per_tensor"}}},
+      {"layers", layers},
+      {"float_nodes", float_nodes},
+      {"totals", {{"weight_bytes", {{"quantized", c.weight_bits / 8}, {"float32", c.float32_bits / 8}, {"all_8bit", c.all8_bits / 8}}},
+                  {"weight_memory_vs_float32", c.float32_bits > 0 ? c.weight_bits / c.float32_bits : 0.0},
+                  {"weight_memory_vs_all_8bit", c.all8_bits > 0 ? c.weight_bits / c.all8_bits : 0.0},
+                  {"bitops", {{"quantized", c.bitops}, {"all_8bit", c.all8_bitops}}},
+                  {"bitops_vs_all_8bit", c.all8_bitops > 0 ? c.bitops / c.all8_bitops : 0.0}}},
+      {"phase_seconds", out.phase_seconds},
+  };
+  if (out.accuracy.measured) {
+    const auto& a = out.accuracy;
+    report["accuracy"] = {{"eval_dir", opt.eval_dir}, {"images", a.float_topk.count},
+                          {"float", {{"top1", a.float_topk.top1_pct()}, {"top5", a.float_topk.top5_pct()}}},
+                          {"quantized", {{"top1", a.quant_topk.top1_pct()}, {"top5", a.quant_topk.top5_pct()}}},
+                          {"loss_top1_pp", a.float_topk.top1_pct() - a.quant_topk.top1_pct()},
+                          {"loss_top5_pp", a.float_topk.top5_pct() - a.quant_topk.top5_pct()}};
+  } else {
+    report["accuracy"] = nullptr;
+  }
+  return report;
+}
+
+void write_report(const std::string& path, const Graph& g, const QuantizeOptions& opt, const QuantizeOutcome& out) {
+  write_file_atomic(path, build_report(g, opt, out).dump(2) + "\n");
+}
+
+}  // namespace fxq::quant
