@@ -1,0 +1,77 @@
+// Fixed-point formats and quantization: equations (1)-(5) of docs/fixed-point.md.
+#include "fixedpoint/qformat.h"
+
+#include <limits>
+
+#include "common/error.h"
+
+namespace fxq::fixedpoint {
+
+bool QFormat::valid() const { return bits >= 2 && bits <= 32 && frac >= -kMaxFrac && frac <= kMaxFrac; }
+
+std::string QFormat::str() const { return (is_signed ? "s" : "u") + std::to_string(bits) + "." + std::to_string(frac); }
+
+// Eq. (2), the rounding: round half to even, independent of the floating-point rounding mode.
+// Input: any double. NaN -> NaN, +-inf -> +-inf, the sign of a zero result follows v (as std::nearbyint).
+// Exact: for a = |v| >= 0, a - floor(a) is exact in double (Sterbenz for a >= 1, trivially for a < 1),
+// and for a >= 2^52 every double is an integer, so the fraction is 0.
+double round_half_even(double v) {
+  if (!std::isfinite(v)) return v;
+  const double a = std::fabs(v);
+  double r = std::floor(a);
+  const double d = a - r;  // fractional part, exact, in [0, 1)
+  if (d > 0.5 || (d == 0.5 && std::fmod(r, 2.0) != 0.0)) r += 1.0;
+  return std::copysign(r, v);
+}
+
+namespace {
+
+// Eq. (2) for a valid format: the scaled value s = x * 2^frac is exact in double whenever it does not
+// overflow (then it is +-inf, which saturates as it must) or underflow (then |s| < 2^-900 < 1/2 and
+// the result is 0 either way). Clamping before rounding equals rounding before clamping because
+// qmin and qmax are integers.
+inline int64_t quantize_unchecked(double x, const QFormat& f) {
+  if (std::isnan(x)) return 0;
+  const double s = std::ldexp(x, f.frac);
+  const double lo = static_cast<double>(f.qmin());
+  const double hi = static_cast<double>(f.qmax());
+  if (s <= lo) return f.qmin();
+  if (s >= hi) return f.qmax();
+  return static_cast<int64_t>(round_half_even(s));  // |s| < 2^32: the cast is exact
+}
+
+void check_format(const QFormat& f) { FXQ_CHECK(f.valid(), "invalid fixed-point format " + f.str()); }
+
+// double -> float, round to nearest even, overflowing to +-inf as IEEE 754 does (the plain conversion
+// of an out-of-range double is undefined in C++). Only 32-bit formats with frac < -95 get there.
+inline float to_float(double d) {
+  constexpr double kOverflow = 0x1.ffffffp127;  // halfway between FLT_MAX and 2^128: ties go to inf
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  if (std::fabs(d) >= kOverflow) return d > 0 ? kInf : -kInf;
+  return static_cast<float>(d);
+}
+
+}  // namespace
+
+int64_t quantize(double x, const QFormat& f) {
+  check_format(f);
+  return quantize_unchecked(x, f);
+}
+
+// Eq. (3): exact in double for |q| < 2^53 (always true for a valid format: |q| <= 2^32).
+double dequantize(int64_t q, const QFormat& f) { return std::ldexp(static_cast<double>(q), -f.frac); }
+
+// Eq. (3)/(4): one rounding to float at the end. For |q| < 2^24 (bits <= 24) the result is exact;
+// wider q round once, as ONNX DequantizeLinear's float(q) * scale does (scaling by a power of two is
+// exact). A zero result is +0, as DequantizeLinear gives.
+float fake_quantize(float x, const QFormat& f) {
+  check_format(f);
+  return to_float(dequantize(quantize_unchecked(x, f), f));
+}
+
+void fake_quantize(float* data, size_t n, const QFormat& f) {
+  check_format(f);
+  for (size_t i = 0; i < n; ++i) data[i] = to_float(dequantize(quantize_unchecked(data[i], f), f));
+}
+
+}  // namespace fxq::fixedpoint
