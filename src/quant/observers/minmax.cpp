@@ -1,0 +1,27 @@
+// minmax: streaming finite min/max; recommends covering max(|min|, |max|). O(1) memory.
+#include "quant/observers/observer.h"
+
+namespace fxq::quant {
+namespace {
+
+class MinMaxObserver : public Observer {
+ public:
+  void observe(const float* data, size_t n) override {
+    for (size_t k = 0; k < n; ++k) range_.add(data[k]);
+  }
+  TensorStats finish() const override {
+    TensorStats s;
+    range_.fill(s, "minmax");
+    return s;
+  }
+  size_t memory_bytes() const override { return 0; }
+
+ private:
+  FiniteRange range_;
+};
+
+}  // namespace
+
+std::unique_ptr<Observer> make_minmax_observer() { return std::make_unique<MinMaxObserver>(); }
+
+}  // namespace fxq::quant
