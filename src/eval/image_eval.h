@@ -16,6 +16,7 @@ struct ImageEvalOptions {
   size_t batch = 16;          // images decoded (and, for a dynamic batch dim, run) together
   std::string dump_dir;       // if set: <dump_dir>/<image rel path, '/'->'__'>.<output index>.npy
   bool quiet = false;         // no progress output
+  std::string label = "images";  // progress label
 };
 
 struct ImageEvalResult {

@@ -27,7 +27,7 @@ double round_half_even(double v) {
 namespace {
 
 // Eq. (2) for a valid format: the scaled value s = x * 2^frac is exact in double whenever it does not
-// overflow (then it is +-inf, which saturates as it must) or underflow (then |s| < 2^-900 < 1/2 and
+// overflow (then it is +-inf, which saturates as it must) or underflow (then |s| < 2^-1022 < 1/2 and
 // the result is 0 either way). Clamping before rounding equals rounding before clamping because
 // qmin and qmax are integers.
 inline int64_t quantize_unchecked(double x, const QFormat& f) {

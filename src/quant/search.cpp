@@ -74,6 +74,7 @@ class Search {
       release(k);
       if (progress) progress(k + 1, g_.nodes.size());
     }
+    res_.value_formats = fmt_;
     return std::move(res_);
   }
 
@@ -172,6 +173,7 @@ class Search {
     r.node = n.name;
     r.op = n.op_type;
     r.has_weight = true;
+    r.input = fmt_.at(n.inputs[0]);
     const std::string& out = n.outputs[0];
     const Node* act = fused_activation(out);
     const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
@@ -185,7 +187,7 @@ class Search {
     if (max_w == 0) r.note = "all weights are zero: weight frac set by the default policy";
     double best = std::numeric_limits<double>::infinity();
     Tensor best_w;
-    for (int c = 0; c < opt_.frac_candidates; ++c) {
+    for (int c = 0; c < opt_.frac_candidates && f0 + c <= fixedpoint::kMaxFrac; ++c) {
       const QFormat f{opt_.weight_bits, f0 + c, true};
       Tensor wq = fake_quantized(w, f);
       double err = 0;
@@ -253,7 +255,7 @@ class Search {
     if (max_abs == 0) r.note += (r.note.empty() ? "" : "; ") + std::string("all values zero: frac set by the default policy");
     const int f0 = fixedpoint::choose_frac_for_range(max_abs, opt_.act_bits, is_signed);
     double best = std::numeric_limits<double>::infinity();
-    for (int c = 0; c < opt_.frac_candidates; ++c) {
+    for (int c = 0; c < opt_.frac_candidates && f0 + c <= fixedpoint::kMaxFrac; ++c) {
       const QFormat f{opt_.act_bits, f0 + c, is_signed};
       double err = 0;
       for (size_t i = 0; i < pre.size(); ++i) {

@@ -36,6 +36,7 @@ struct LayerResult {
   std::string node, op;
   bool has_weight = false, has_output = false;
   QFormat weight, bias, output;
+  QFormat input;                        // format of a layer's input (input 0) on the quantized path
   std::string output_value;
   std::vector<Trial> weight_trials, output_trials;
   double float_min = 0, float_max = 0;  // of the output value on the search images (float model)
@@ -46,6 +47,9 @@ struct LayerResult {
 struct SearchResult {
   QuantPlan plan;
   std::vector<LayerResult> layers;
+  // The grid every value lies on in the quantized model: plan.activations plus the values that
+  // inherit their input's format (Relu, MaxPool, Reshape, ... after a quantized value).
+  std::map<std::string, QFormat> value_formats;
 };
 
 // `images`: the search set, one feed (graph-input name -> tensor) per image. `max_abs`: optional

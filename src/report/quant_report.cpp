@@ -40,9 +40,7 @@ PlanCost plan_cost(const Graph& g, const SearchResult& s, const ModelStats& ms) 
     c.weight_bits += static_cast<double>(nw) * r.weight.bits + 32.0 * nb;
     c.all8_bits += 8.0 * nw + 32.0 * nb;
     c.float32_bits += 32.0 * (nw + nb);
-    auto in = s.plan.activations.find(n->inputs[0]);
-    const int act_bits = in != s.plan.activations.end() ? in->second.bits : 32;
-    c.bitops += static_cast<double>(macs[r.node]) * r.weight.bits * act_bits;
+    c.bitops += static_cast<double>(macs[r.node]) * r.weight.bits * r.input.bits;
     c.all8_bitops += 64.0 * static_cast<double>(macs[r.node]);
   }
   return c;
@@ -77,11 +75,9 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
                          {"count", s->second.count}, {"nan", s->second.nan_count}, {"inf", s->second.inf_count},
                          {"range_max_abs", s->second.range_max_abs}, {"note", s->second.note}};
     }
-    const Node* n = node_named(g, r.node);
-    if (r.has_weight && n) {
-      auto in = out.search.plan.activations.find(n->inputs[0]);
-      const int ab = in != out.search.plan.activations.end() ? in->second.bits : 32;
-      l["bitops"] = static_cast<double>(st ? st->macs : 0) * r.weight.bits * ab;
+    if (r.has_weight) {
+      l["input"] = format_json(r.input);
+      l["bitops"] = static_cast<double>(st ? st->macs : 0) * r.weight.bits * r.input.bits;
     }
     layers.push_back(std::move(l));
   }

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add(fxq::cli::add_ops_command);
   add(fxq::cli::add_eval_command);
   add(fxq::cli::add_run_command);
+  add(fxq::cli::add_quantize_command);
 
   try {
     app.parse(argc, argv);

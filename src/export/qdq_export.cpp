@@ -1,0 +1,344 @@
+#include "export/qdq_export.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "common/error.h"
+#include "export/opset_upgrade.h"
+#include "onnx/model_writer.h"
+
+namespace fxq::exporter {
+
+using fixedpoint::QFormat;
+using TP = onnx::TensorProto;
+
+namespace {
+
+constexpr const char* kMicrosoft = "com.microsoft";
+
+// The integer container of a format: 8 bits (default domain) or 16 bits (com.microsoft Q/DQ).
+struct Container {
+  int bits;
+  int proto_type;  // TP::INT8 ...
+  bool microsoft;
+};
+
+Container container_of(const QFormat& f, const std::string& what) {
+  if (f.bits <= 8) return {8, f.is_signed ? TP::INT8 : TP::UINT8, false};
+  if (f.bits <= 16) return {16, f.is_signed ? TP::INT16 : TP::UINT16, true};
+  fail_unsupported(what + " has format " + f.str() +
+                   ": the QDQ export supports 2..16-bit activations and weights (int8/uint8, int16/uint16 containers)");
+}
+
+Attribute int_attr(int64_t v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+
+class QdqWriter {
+ public:
+  QdqWriter(const Graph& src, const quant::QuantPlan& plan, const QdqOptions& opt)
+      : src_(src), plan_(plan), opt_(opt), g_(src) {}
+
+  onnx::ModelProto run() {
+    validate();
+    upgrade_opset(g_, target_opset());
+    collect_names();
+    write_kernel_shapes();
+    for (const auto& [w, f] : plan_.weights) quantize_weight(w, f);
+    for (const auto& [b, f] : plan_.biases) quantize_bias(b, f);
+    for (const auto& [v, f] : plan_.activations) quantize_activation(v, f);
+    assemble();
+    onnx::ModelProto m = onnxio::to_model_proto(g_);
+    retype_16bit(&m);
+    try {
+      onnx::checker::check_model(m);
+    } catch (const std::exception& e) {
+      fail(ExitCode::kInternal, src_.path + ": the exported QDQ model fails the ONNX checker (a bug in fxq): " + e.what());
+    }
+    return m;
+  }
+
+ private:
+  void validate() const {
+    auto where = [&](const char* kind, const std::string& name) {
+      return src_.path + ": plan " + kind + " '" + name + "'";
+    };
+    for (const auto& [v, f] : plan_.activations) {
+      FXQ_CHECK(f.valid(), where("activation", v) + " has an invalid format " + f.str());
+      FXQ_CHECK(!src_.is_initializer(v), where("activation", v) + " is an initializer (weights go in plan.weights)");
+      container_of(f, where("activation", v));
+    }
+    for (const auto& [w, f] : plan_.weights) {
+      const Tensor* t = src_.initializer(w);
+      FXQ_CHECK(t && t->is_float(), where("weight", w) + " is not a float initializer of the graph");
+      FXQ_CHECK(f.valid(), where("weight", w) + " has an invalid format " + f.str());
+      container_of(f, where("weight", w));
+      auto pc = plan_.weight_channel_frac.find(w);
+      if (pc != plan_.weight_channel_frac.end() && !pc->second.empty())
+        FXQ_CHECK(t->rank() >= 1 && static_cast<int64_t>(pc->second.size()) == t->dim(0),
+                  where("weight", w) + " has " + std::to_string(pc->second.size()) + " channel fracs for shape " +
+                      shape_str(t->shape));
+    }
+    for (const auto& [b, f] : plan_.biases) {
+      const Tensor* t = src_.initializer(b);
+      FXQ_CHECK(t && t->is_float(), where("bias", b) + " is not a float initializer of the graph");
+      FXQ_CHECK(f.valid(), where("bias", b) + " has an invalid format " + f.str());
+      if (!f.is_signed) fail_unsupported(where("bias", b) + " is unsigned (" + f.str() + "); biases are int32");
+    }
+  }
+
+  bool per_channel(const std::string& w) const {
+    auto it = plan_.weight_channel_frac.find(w);
+    return it != plan_.weight_channel_frac.end() && !it->second.empty();
+  }
+
+  // The model's opset when it has QuantizeLinear-10; 13 when a default-domain per-channel DQ is written.
+  int64_t target_opset() const {
+    int64_t to = std::max<int64_t>(src_.opset, 10);
+    if (opt_.style == QdqStyle::kOrt)
+      for (const auto& [w, f] : plan_.weights)
+        if (per_channel(w) && f.bits <= 8) to = std::max<int64_t>(to, 13);
+    return to;
+  }
+
+  void collect_names() {
+    for (const auto& [name, t] : g_.initializers) names_.insert(name);
+    for (const auto& vi : g_.inputs) names_.insert(vi.name);
+    for (const auto& n : g_.nodes) {
+      names_.insert(n.name);
+      for (const auto& o : n.outputs) names_.insert(o);
+    }
+  }
+  std::string fresh(const std::string& base) {
+    std::string name = base;
+    for (int k = 1; names_.count(name); ++k) name = base + "_" + std::to_string(k);
+    names_.insert(name);
+    return name;
+  }
+  // A base b such that b_quantized, b_scale and b_zero_point are all free (OpenCV's naming rule).
+  std::string fresh_base(const std::string& v) {
+    std::string b = v;
+    auto taken = [&](const std::string& s) {
+      return names_.count(s + "_quantized") || names_.count(s + "_scale") || names_.count(s + "_zero_point");
+    };
+    for (int k = 1; taken(b); ++k) b = v + "_" + std::to_string(k);
+    for (const char* suffix : {"_quantized", "_scale", "_zero_point"}) names_.insert(b + suffix);
+    return b;
+  }
+
+  // OpenCV's importer needs kernel_shape; ONNX lets it be inferred from W, so writing it changes nothing.
+  void write_kernel_shapes() {
+    for (auto& n : g_.nodes) {
+      if (n.op_type != "Conv" || !n.domain.empty() || n.has_attr("kernel_shape") || n.inputs.size() < 2) continue;
+      const Tensor* w = src_.initializer(n.inputs[1]);
+      const ValueInfo* vi = src_.find_value(n.inputs[1]);
+      Shape s = w ? w->shape : (vi && vi->has_shape ? vi->shape : Shape{});
+      if (s.size() < 3 || std::any_of(s.begin() + 2, s.end(), [](int64_t d) { return d < 0; })) continue;
+      Attribute a;
+      a.kind = Attribute::Kind::kInts;
+      a.ints.assign(s.begin() + 2, s.end());
+      n.attrs["kernel_shape"] = a;
+    }
+  }
+
+  // Scalar (or [n]) scale 2^-frac; zero points 0 in the container type (16-bit ones are retyped later).
+  std::string add_scale(const std::string& name, const std::vector<int>& fracs) {
+    std::vector<float> s;
+    for (int f : fracs) s.push_back(std::ldexp(1.0f, -f));
+    Shape shape = fracs.size() == 1 ? Shape{} : Shape{static_cast<int64_t>(fracs.size())};
+    g_.initializers[name] = Tensor::from_floats(shape, s);
+    return name;
+  }
+  std::string add_zero_point(const std::string& name, const Container& c, size_t n, bool scalar) {
+    Shape shape = scalar ? Shape{} : Shape{static_cast<int64_t>(n)};
+    DType dt = c.proto_type == TP::INT8 ? DType::kInt8 : c.proto_type == TP::UINT8 ? DType::kUInt8 : DType::kInt32;
+    if (c.bits == 16) retype_[name] = c.proto_type;
+    g_.initializers[name] = Tensor::from_ints(shape, std::vector<int64_t>(n, 0), dt);
+    return name;
+  }
+  Node qdq_node(const char* op, const std::string& base, std::vector<std::string> in, std::string out, bool ms) {
+    Node n;
+    n.op_type = op;
+    n.domain = ms ? kMicrosoft : "";
+    n.name = fresh(base + "_" + op);
+    n.inputs = std::move(in);
+    n.outputs = {std::move(out)};
+    return n;
+  }
+
+  void quantize_weight(const std::string& w, const QFormat& f) {
+    Tensor t = src_.initializers.at(w);
+    std::vector<int> fracs = per_channel(w) ? plan_.weight_channel_frac.at(w) : std::vector<int>{f.frac};
+    const size_t per = fracs.size() == 1 ? t.f.size() : t.f.size() / fracs.size();
+    std::vector<int64_t> q(t.f.size());
+    for (size_t k = 0; k < t.f.size(); ++k) {
+      QFormat fc = f;
+      fc.frac = fracs[per ? k / per : 0];
+      q[k] = fixedpoint::quantize(t.f[k], fc);
+      t.f[k] = static_cast<float>(fixedpoint::dequantize(q[k], fc));
+    }
+    if (opt_.style == QdqStyle::kOpenCV) {
+      g_.initializers[w] = std::move(t);
+      return;
+    }
+    const Container c = container_of(f, "weight '" + w + "'");
+    const std::string b = fresh_base(w);
+    DType dt = c.proto_type == TP::INT8 ? DType::kInt8 : c.proto_type == TP::UINT8 ? DType::kUInt8 : DType::kInt32;
+    if (c.bits == 16) retype_[b + "_quantized"] = c.proto_type;
+    g_.initializers.erase(w);
+    g_.initializers[b + "_quantized"] = Tensor::from_ints(t.shape, std::move(q), dt);
+    add_scale(b + "_scale", fracs);
+    add_zero_point(b + "_zero_point", c, fracs.size(), fracs.size() == 1);
+    Node dq = qdq_node("DequantizeLinear", b, {b + "_quantized", b + "_scale", b + "_zero_point"}, w, c.microsoft);
+    if (fracs.size() > 1) dq.attrs["axis"] = int_attr(0);
+    head_.push_back(std::move(dq));
+  }
+
+  void quantize_bias(const std::string& name, const QFormat& f) {
+    Tensor t = src_.initializers.at(name);
+    std::vector<int64_t> q(t.f.size());
+    for (size_t k = 0; k < t.f.size(); ++k) {
+      q[k] = fixedpoint::quantize(t.f[k], f);
+      t.f[k] = fixedpoint::fake_quantize(t.f[k], f);
+    }
+    if (opt_.style == QdqStyle::kOpenCV) {
+      g_.initializers[name] = std::move(t);
+      return;
+    }
+    const std::string b = fresh_base(name);
+    g_.initializers.erase(name);
+    g_.initializers[b + "_quantized"] = Tensor::from_ints(t.shape, std::move(q), DType::kInt32);
+    add_scale(b + "_scale", {f.frac});
+    g_.initializers[b + "_zero_point"] = Tensor::from_ints({}, {0}, DType::kInt32);
+    head_.push_back(qdq_node("DequantizeLinear", b, {b + "_quantized", b + "_scale", b + "_zero_point"}, name, false));
+  }
+
+  void quantize_activation(const std::string& v, const QFormat& f) {
+    const Container c = container_of(f, "activation '" + v + "'");
+    const bool is_input = std::any_of(g_.inputs.begin(), g_.inputs.end(), [&](const ValueInfo& vi) { return vi.name == v; });
+    Node* producer = nullptr;
+    size_t out_index = 0;
+    for (auto& n : g_.nodes)
+      for (size_t k = 0; k < n.outputs.size(); ++k)
+        if (n.outputs[k] == v) producer = &n, out_index = k;
+    FXQ_CHECK(is_input || producer, src_.path + ": plan activation '" + v + "' is neither a graph input nor a node output");
+
+    const std::string b = fresh_base(v);
+    std::string x = v, out = v;
+    if (producer) {  // the DQ output takes over the name v: readers and graph outputs stay as they are
+      x = fresh(b + "_float");
+      producer->outputs[out_index] = x;
+    } else {  // a graph input keeps its name: its readers move to the DQ output
+      out = fresh(b + "_dequant");
+      for (auto& n : g_.nodes)
+        for (auto& in : n.inputs)
+          if (in == v) in = out;
+    }
+    std::vector<Node>& chain = producer ? after_[x] : head_;
+    if (f.bits < c.bits) chain.push_back(clip_node(b, x, f)), x = chain.back().outputs[0];
+    add_scale(b + "_scale", {f.frac});
+    add_zero_point(b + "_zero_point", c, 1, true);
+    chain.push_back(qdq_node("QuantizeLinear", b, {x, b + "_scale", b + "_zero_point"}, b + "_quantized", c.microsoft));
+    chain.push_back(qdq_node("DequantizeLinear", b, {b + "_quantized", b + "_scale", b + "_zero_point"}, out, c.microsoft));
+  }
+
+  // Clip to the b-bit range [qmin, qmax] * 2^-frac before a wider container: clamping to integers of
+  // the grid commutes with rounding, so Clip + QuantizeLinear = the b-bit quantization exactly.
+  Node clip_node(const std::string& b, const std::string& x, const QFormat& f) {
+    Node n;
+    n.op_type = "Clip";
+    n.name = fresh(b + "_Clip");
+    n.outputs = {fresh(b + "_clipped")};
+    const float lo = static_cast<float>(f.min_value()), hi = static_cast<float>(f.max_value());
+    if (g_.opset >= 11) {
+      const std::string mn = fresh(b + "_clip_min"), mx = fresh(b + "_clip_max");
+      g_.initializers[mn] = Tensor::from_floats({}, {lo});
+      g_.initializers[mx] = Tensor::from_floats({}, {hi});
+      n.inputs = {x, mn, mx};
+    } else {
+      n.inputs = {x};
+      Attribute a;
+      a.kind = Attribute::Kind::kFloat;
+      a.f = lo;
+      n.attrs["min"] = a;
+      a.f = hi;
+      n.attrs["max"] = a;
+    }
+    return n;
+  }
+
+  void assemble() {
+    std::vector<Node> nodes = std::move(head_);
+    for (auto& n : g_.nodes) {
+      nodes.push_back(std::move(n));
+      for (const auto& o : nodes.back().outputs) {
+        auto it = after_.find(o);
+        if (it != after_.end())
+          for (auto& c : it->second) nodes.push_back(std::move(c));
+      }
+    }
+    g_.nodes = std::move(nodes);
+  }
+
+  // 16-bit integers travel through the IR as int32 tensors; here they get their ONNX type.
+  void retype_16bit(onnx::ModelProto* m) const {
+    for (auto& t : *m->mutable_graph()->mutable_initializer()) {
+      auto it = retype_.find(t.name());
+      if (it == retype_.end()) continue;
+      const std::string& raw = t.raw_data();
+      std::string out(raw.size() / 2, '\0');
+      for (size_t k = 0; k < raw.size() / 4; ++k) {
+        int32_t v;
+        std::memcpy(&v, raw.data() + 4 * k, 4);
+        const uint16_t u = static_cast<uint16_t>(v);  // two's complement for int16, plain for uint16
+        std::memcpy(&out[2 * k], &u, 2);
+      }
+      t.set_data_type(it->second);
+      t.set_raw_data(out);
+    }
+  }
+
+  const Graph& src_;
+  const quant::QuantPlan& plan_;
+  QdqOptions opt_;
+  Graph g_;
+  std::set<std::string> names_;
+  std::map<std::string, int> retype_;                // initializer -> INT16 / UINT16
+  std::vector<Node> head_;                           // before every original node
+  std::map<std::string, std::vector<Node>> after_;   // right after the node producing the key
+};
+
+}  // namespace
+
+onnx::ModelProto export_qdq(const Graph& g, const quant::QuantPlan& plan, const QdqOptions& opt) {
+  return QdqWriter(g, plan, opt).run();
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec) && fs::equivalent(a, b, ec)) return true;
+  const fs::path ca = fs::weakly_canonical(fs::absolute(a, ec), ec);
+  const fs::path cb = fs::weakly_canonical(fs::absolute(b, ec), ec);
+  return ca == cb;
+}
+
+void write_qdq(const Graph& g, const quant::QuantPlan& plan, const std::string& out_path, const std::string& input_path,
+               const QdqOptions& opt) {
+  if (same_file(out_path, input_path))
+    fail(ExitCode::kUsage, out_path + ": the output would overwrite the input model " + input_path +
+                               "; choose another output path (fxq never modifies the float model in place)");
+  onnxio::save_model_proto(export_qdq(g, plan, opt), out_path);
+}
+
+}  // namespace fxq::exporter

@@ -1,0 +1,97 @@
+// fxq quantize end to end: calibrate, search, export; then ONNX Runtime runs the exported QDQ model on
+// images that were not used for calibration and must equal fxq's simulation of the plan within one
+// step of the output's format.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+
+#include "data/image_folder.h"
+#include "data/image_stream.h"
+#include "engine/prepare.h"
+#include "io/npy.h"
+#include "quant/quantize.h"
+#include "quant/simulate.h"
+#include "shared_models.h"
+#include "test_support.h"
+
+using namespace fxq;
+
+namespace {
+
+// A folder of symlinks to every `stride`-th image of `images` (offset `first`).
+std::string subset(const std::vector<data::ImageEntry>& images, size_t first, size_t stride, size_t count,
+                    const std::string& tag) {
+  const std::string dir = test::temp_dir(tag);
+  for (size_t k = first, n = 0; k < images.size() && n < count; k += stride, ++n)
+    std::filesystem::create_symlink(images[k].path, dir + "/" + std::filesystem::path(images[k].path).filename().string());
+  return dir;
+}
+
+void check_model(const test::SharedModel& sm, int bits) {
+  const std::string data = test::shared_data();
+  auto all = data::list_images(data + "/" + sm.images);
+  quant::QuantizeOptions o;
+  o.model = data + "/" + sm.file;
+  o.calib_dir = subset(all, 0, all.size() / 32, 32, "q-calib");
+  o.preprocessing = data::load_preset(sm.preset);
+  o.search.weight_bits = o.search.act_bits = bits;
+  o.search_images = 16;
+  o.quiet = true;
+  const std::string out = test::temp_dir("q-out");
+  o.out_path = out + "/model.fxq.onnx";
+  o.report_path = out + "/model.fxq.json";
+  auto r = quant::run_quantize(o, [](const std::string&) {});
+  REQUIRE(test::file_exists(o.out_path));
+  REQUIRE(test::file_exists(o.report_path));
+
+  // Held-out images (odd offsets are never calibration images).
+  PreparedModel m = prepare_model(o.model);
+  quant::SimulatedModel sim(m.graph, r.search.plan);
+  const std::string cases = test::temp_dir("q-cases");
+  std::vector<data::ImageEntry> held;
+  for (size_t k = 1; k < all.size() && held.size() < 6; k += all.size() / 6) held.push_back(all[k]);
+  data::ImageStream stream(held, {}, o.preprocessing, 8, [](const std::string& w) { FAIL(w); });
+  std::vector<data::Sample> batch;
+  std::vector<Tensor> inputs;
+  while (stream.next(batch))
+    for (auto& s : batch) inputs.push_back(s.tensor);
+  const std::string in_name = m.graph.inputs[0].name;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const std::string d = cases + "/case_" + std::to_string(k) + "/inputs";
+    std::filesystem::create_directories(d);
+    write_npy(d + "/" + in_name + ".npy", inputs[k]);
+  }
+  const auto run = test::run_command("node " + std::string(FXQ_SOURCE_DIR) + "/tests/ort/run_ort.js " + o.out_path + " " +
+                                     cases + " --threads 1");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  double worst_steps = 0;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    auto sim_out = sim.run({{in_name, inputs[k]}});
+    for (size_t o2 = 0; o2 < m.graph.outputs.size(); ++o2) {
+      const std::string& name = m.graph.outputs[o2].name;
+      const Tensor ref = read_npy(cases + "/case_" + std::to_string(k) + "/ort/" + std::to_string(o2) + ".npy");
+      const Tensor& got = sim_out.at(name);
+      REQUIRE(ref.shape == got.shape);
+      auto f = r.search.value_formats.find(name);
+      REQUIRE(f != r.search.value_formats.end());
+      const double step = f->second.step();
+      for (size_t e = 0; e < ref.f.size(); ++e) worst_steps = std::max(worst_steps, std::abs(ref.f[e] - got.f[e]) / step);
+    }
+  }
+  std::printf("QDQ %-18s W%dA%d: ORT vs fxq simulation, worst |diff| = %.3g output steps on %zu held-out images\n", sm.key,
+              bits, bits, worst_steps, inputs.size());
+  REQUIRE(worst_steps <= 1.0);
+}
+
+}  // namespace
+
+TEST_CASE("quantize end to end: ONNX Runtime runs the QDQ model as fxq simulated it", "[quant][models]") {
+  for (const auto& sm : test::shared_models()) {
+    if (std::string(sm.key) != "mnist8" && std::string(sm.key) != "resnet20_cifar10" && std::string(sm.key) != "squeezenet1.1")
+      continue;
+    for (int bits : {8, 6}) {
+      DYNAMIC_SECTION(sm.key << " W" << bits << "A" << bits) { check_model(sm, bits); }
+    }
+  }
+}

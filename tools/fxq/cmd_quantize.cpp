@@ -1,0 +1,103 @@
+// fxq quantize: float ONNX + calibration images -> fixed-point QDQ ONNX + JSON report.
+#include <cstdio>
+#include <filesystem>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "engine/prepare.h"
+#include "quant/observers/observer.h"
+#include "quant/quantize.h"
+#include "report/quant_report.h"
+
+namespace fxq::cli {
+namespace {
+
+struct QuantizeCli {
+  quant::QuantizeOptions q;
+  std::string preset, config;
+  bool no_upstream = false;
+  std::string qdq_style = "ort";
+};
+
+std::string default_output(const std::string& model) {
+  return std::filesystem::path(model).stem().string() + ".fxq.onnx";
+}
+
+std::string replace_extension(const std::string& path, const std::string& ext) {
+  return std::filesystem::path(path).replace_extension(ext).string();
+}
+
+int run_quantize_cmd(QuantizeCli& c) {
+  c.q.preprocessing = choose_preprocessing(c.preset, c.config);
+  c.q.search.upstream_aware = !c.no_upstream;
+  c.q.qdq_style = c.qdq_style == "opencv" ? exporter::QdqStyle::kOpenCV : exporter::QdqStyle::kOrt;
+  if (c.q.out_path.empty()) c.q.out_path = default_output(c.q.model);
+  if (c.q.report_path.empty()) c.q.report_path = replace_extension(c.q.out_path, ".json");
+  quant::QuantizeOutcome r = quant::run_quantize(c.q, warn);
+
+  PreparedModel m = prepare_model(c.q.model);
+  const quant::PlanCost cost = quant::plan_cost(m.graph, r.search, r.model_stats);
+  std::printf("fxq quantize  %s\n", c.q.model.c_str());
+  std::printf("  calibration  %zu images from %s (%zu in the search, %s), %s statistics\n",
+              r.calib_files.size() - r.calib_skipped, c.q.calib_dir.c_str(),
+              std::min(c.q.search_images, r.calib_files.size()), c.q.search.upstream_aware ? "upstream-aware" : "NOT upstream-aware",
+              c.q.observer.c_str());
+  std::printf("  formats      weights %d-bit, activations %d-bit, power-of-two per tensor; %zu layers, %zu left in float\n",
+              c.q.search.weight_bits, c.q.search.act_bits, r.search.layers.size(), r.search.plan.float_nodes.size());
+  if (r.accuracy.measured) {
+    const auto& a = r.accuracy;
+    std::printf("  accuracy     float top-1 %.2f %% / top-5 %.2f %%, quantized top-1 %.2f %% / top-5 %.2f %% "
+                "(loss %.2f pp top-1) on %zu images of %s\n",
+                a.float_topk.top1_pct(), a.float_topk.top5_pct(), a.quant_topk.top1_pct(), a.quant_topk.top5_pct(),
+                a.float_topk.top1_pct() - a.quant_topk.top1_pct(), a.float_topk.count, c.q.eval_dir.c_str());
+  }
+  std::printf("  weights      %.1f kB (float32 %.1f kB: %.1f %%; all-8-bit %.1f kB: %.1f %%)\n", cost.weight_bits / 8e3,
+              cost.float32_bits / 8e3, 100 * cost.weight_bits / cost.float32_bits, cost.all8_bits / 8e3,
+              100 * cost.weight_bits / cost.all8_bits);
+  std::printf("  bit-ops      %.3g (all-8-bit %.3g: %.1f %%)\n", cost.bitops, cost.all8_bitops,
+              cost.all8_bitops > 0 ? 100 * cost.bitops / cost.all8_bitops : 0.0);
+  std::printf("  time        ");
+  for (const char* phase : {"calibrate", "search", "evaluate", "export"})
+    if (r.phase_seconds.count(phase)) std::printf(" %s %.1f s", phase, r.phase_seconds.at(phase));
+  std::printf("\n  wrote        %s (QDQ ONNX), %s (report)\n", c.q.out_path.c_str(), c.q.report_path.c_str());
+  return 0;
+}
+
+}  // namespace
+
+RunFn add_quantize_command(CLI::App& root) {
+  auto c = std::make_shared<QuantizeCli>();
+  CLI::App* sub = root.add_subcommand(
+      "quantize",
+      "Quantize a float ONNX model to fixed point: run the calibration images through fxq's float engine, search "
+      "a power-of-two format (bit-width, fractional offset) for every layer's weights, biases and activations "
+      "while accounting for the error of the layers upstream (seed 004), and write a QDQ ONNX plus a JSON report.\n"
+      "Example: fxq quantize model.onnx --calib calib/ --preset imagenet-224 --eval val/ --labels val/labels.tsv");
+  sub->add_option("model", c->q.model, "Float ONNX model")->required();
+  sub->add_option("--calib", c->q.calib_dir, "Folder of calibration images (recursive)")->required();
+  sub->add_option("--preset", c->preset, "Preprocessing preset from configs/");
+  sub->add_option("--config", c->config, "Preprocessing config JSON file (see configs/README.md)");
+  sub->add_option("-o,--output", c->q.out_path, "Quantized QDQ ONNX to write (default: <model name>.fxq.onnx here)");
+  sub->add_option("--report", c->q.report_path, "JSON report to write (default: the output with .json)");
+  sub->add_option("--wbits", c->q.search.weight_bits, "Weight bit-width, 2..16")->capture_default_str()->check(CLI::Range(2, 16));
+  sub->add_option("--abits", c->q.search.act_bits, "Activation bit-width, 2..16")->capture_default_str()->check(CLI::Range(2, 16));
+  sub->add_flag("--no-upstream", c->no_upstream,
+                "Judge each layer's candidates on float inputs (the per-layer-independent baseline) instead of "
+                "inputs carrying the upstream layers' quantization error");
+  sub->add_option("--search-images", c->q.search_images,
+                  "Calibration images the search holds in memory, spread over the set")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--calib-limit", c->q.calib_limit, "Use only the first N calibration images; 0 = all")->capture_default_str();
+  sub->add_option("--observer", c->q.observer, "Calibration statistics: " + quant::observer_names())->capture_default_str();
+  sub->add_option("--eval", c->q.eval_dir, "Labelled images to compare float and quantized accuracy on (not the calibration images)");
+  sub->add_option("--labels", c->q.labels, "Labels of --eval: a TSV 'file<TAB>class_index', or 'folders'");
+  sub->add_flag("--allow-overlap", c->q.allow_overlap, "Allow --eval images that are also calibration images");
+  sub->add_option("--qdq-style", c->qdq_style,
+                  "How weights are stored: 'ort' (integer initializers + DequantizeLinear) or 'opencv' (float "
+                  "initializers already on the grid, which OpenCV 4.6's importer accepts; see docs/qdq-export.md)")
+      ->capture_default_str()->check(CLI::IsMember({"ort", "opencv"}));
+  sub->add_flag("-q,--quiet", c->q.quiet, "No progress output");
+  return [c] { return run_quantize_cmd(*c); };
+}
+
+}  // namespace fxq::cli
