@@ -1,8 +1,4 @@
-// The one table of supported ops: one line per op, FXQ_OP(<ONNX op type>), kept sorted. The op itself
-// lives in src/ops/<snake_case>.cpp and defines `extern const OpDef kOp_<type>`. `fxq ops` and the tests
-// that loop over every op read this table. Adding an op: write its file (attributes with their ONNX
-// defaults, the float reference kernel, MACs if it multiplies), add its line here, add its tests.
-FXQ_OP(Abs)
+// The one table of supported ops: one line per op, FXQ_OP(Abs)
 FXQ_OP(Add)
 FXQ_OP(AveragePool)
 FXQ_OP(BatchNormalization)
@@ -14,6 +10,7 @@ FXQ_OP(Constant)
 FXQ_OP(ConstantOfShape)
 FXQ_OP(Conv)
 FXQ_OP(DepthToSpace)
+FXQ_OP(DequantizeLinear)
 FXQ_OP(Div)
 FXQ_OP(Dropout)
 FXQ_OP(Elu)
@@ -46,6 +43,7 @@ FXQ_OP(Neg)
 FXQ_OP(PRelu)
 FXQ_OP(Pad)
 FXQ_OP(Pow)
+FXQ_OP(QuantizeLinear)
 FXQ_OP(Reciprocal)
 FXQ_OP(ReduceMax)
 FXQ_OP(ReduceMean)

@@ -1,0 +1,112 @@
+// fxq quantize from the command line: the summary, the outputs, and every bad input with its exit
+// code, one line, and no file written.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/sha256.h"
+#include "test_support.h"
+
+using namespace fxq;
+using test::run_fxq;
+
+namespace {
+
+std::string mnist_model() { return test::shared_data() + "/models/cls/mnist8_zoo.onnx"; }
+
+// calib: the first `n` MNIST images; eval: the next `n` with a labels TSV.
+struct Sets {
+  std::string calib, eval;
+};
+Sets mnist_sets(size_t n) {
+  const std::string src = test::shared_data() + "/images/mnist";
+  Sets s{test::temp_dir("qcalib"), test::temp_dir("qeval")};
+  std::ifstream labels(src + "/labels.tsv");
+  std::ofstream out(s.eval + "/labels.tsv");
+  std::string line;
+  for (size_t k = 0; k < 2 * n && std::getline(labels, line); ++k) {
+    const std::string file = line.substr(0, line.find('\t'));
+    std::filesystem::copy_file(src + "/" + file, (k < n ? s.calib : s.eval) + "/" + file);
+    if (k >= n) out << line << "\n";
+  }
+  return s;
+}
+
+void require_error(const test::CommandResult& r, ExitCode code, const std::string& mention) {
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == static_cast<int>(code));
+  REQUIRE(r.err.find(mention) != std::string::npos);
+  REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
+
+bool folder_has_files(const std::string& dir) {
+  return std::filesystem::exists(dir) && !std::filesystem::is_empty(dir);
+}
+
+}  // namespace
+
+TEST_CASE("fxq quantize writes a QDQ model and a report and prints a summary", "[cli][quant][models]") {
+  const Sets s = mnist_sets(40);
+  const std::string out = test::temp_dir("qout");
+  auto r = run_fxq("quantize " + mnist_model() + " --calib " + s.calib + " --preset mnist-28 --eval " + s.eval +
+                   " --labels " + s.eval + "/labels.tsv -o " + out + "/m.onnx --quiet");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.out.find("accuracy") != std::string::npos);
+  REQUIRE(r.out.find("weights") != std::string::npos);
+  REQUIRE(test::file_exists(out + "/m.onnx"));
+  const auto report = nlohmann::json::parse(test::read_bytes(out + "/m.json"));
+  REQUIRE(report["schema_version"] == 1);
+  REQUIRE(report["model"]["sha256"] == sha256_file(mnist_model()));
+  REQUIRE(report["calibration"]["count"] == 40);
+  REQUIRE(report["accuracy"]["images"] == 40);
+  REQUIRE(report["layers"].size() >= 3);
+  for (const auto& l : report["layers"]) {
+    INFO(l.dump());
+    REQUIRE(l.contains("sqnr_db"));
+    if (!l["weight"].is_null()) REQUIRE(l["weight"]["bits"] == 8);
+  }
+  REQUIRE(report["totals"]["weight_memory_vs_float32"].get<double>() < 0.3);
+  // the model it wrote loads back in fxq
+  REQUIRE(run_fxq("info " + out + "/m.onnx --no-layers").exit_code == 0);
+}
+
+TEST_CASE("fxq quantize refuses bad inputs without writing anything", "[cli][quant][models]") {
+  const Sets s = mnist_sets(10);
+  const std::string out = test::temp_dir("qbad");
+  const std::string base = "quantize " + mnist_model() + " --preset mnist-28 --quiet ";
+
+  SECTION("the output would overwrite the input model") {
+    const std::string copy = out + "/model.onnx";
+    std::filesystem::copy_file(mnist_model(), copy);
+    const std::string before = sha256_file(copy);
+    require_error(run_fxq("quantize " + copy + " --preset mnist-28 --quiet --calib " + s.calib + " -o " + out + "/./model.onnx"),
+                  ExitCode::kUsage, "overwrite");
+    REQUIRE(sha256_file(copy) == before);
+  }
+  SECTION("a calibration folder without images") {
+    const std::string empty = test::temp_dir("qempty");
+    require_error(run_fxq(base + "--calib " + empty + " -o " + out + "/m.onnx"), ExitCode::kBadInput, empty);
+    REQUIRE(!folder_has_files(out));
+  }
+  SECTION("evaluation images that are calibration images") {
+    require_error(run_fxq(base + "--calib " + s.eval + " --eval " + s.eval + " --labels " + s.eval + "/labels.tsv -o " +
+                          out + "/m.onnx"),
+                  ExitCode::kUsage, "also calibration images");
+    REQUIRE(!folder_has_files(out));
+  }
+  SECTION("a bit-width out of range") {
+    require_error(run_fxq(base + "--calib " + s.calib + " --wbits 1 -o " + out + "/m.onnx"), ExitCode::kUsage, "wbits");
+  }
+  SECTION("an unknown observer") {
+    require_error(run_fxq(base + "--calib " + s.calib + " --observer magic -o " + out + "/m.onnx"), ExitCode::kUsage, "magic");
+    REQUIRE(!folder_has_files(out));
+  }
+  SECTION("an output folder that does not exist") {
+    require_error(run_fxq(base + "--calib " + s.calib + " -o " + out + "/no/such/dir/m.onnx"), ExitCode::kOutput,
+                  out + "/no/such/dir/m.onnx");
+    REQUIRE(!folder_has_files(out));
+  }
+}

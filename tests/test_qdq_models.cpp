@@ -1,0 +1,96 @@
+// The QDQ exporter on the shared models: ONNX Runtime (all graph optimizations, so its int8 QLinear*
+// kernels run where it fuses) on the exported model against the test's simulation of a hand-built
+// plan, on real preprocessed images. Every element of a quantized output must be within one step of
+// its format; outputs left in float within 1e-4 * max(1, |sim|). The figures are printed.
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "engine/prepare.h"
+#include "export/qdq_export.h"
+#include "onnx/model_loader.h"
+#include "onnx/model_writer.h"
+#include "qdq_fixture.h"
+#include "shared_models.h"
+
+using namespace fxq;
+
+namespace {
+
+const test::SharedModel& shared(const std::string& key) {
+  for (const auto& m : test::shared_models())
+    if (key == m.key) return m;
+  FAIL("no shared model " << key);
+  throw;
+}
+
+struct Case {
+  const char* label;
+  test::PlanSpec spec;
+  int64_t expected_opset;
+};
+
+void check_model(const std::string& key, size_t n_images, const std::vector<Case>& cases) {
+  const test::SharedModel& sm = shared(key);
+  const std::string file = test::shared_data() + "/" + sm.file;
+  const Graph g = prepare_model(file).graph;
+  const auto in = test::shared_images(sm.images, sm.preset, n_images, image_input(g).name);
+  const std::string dir = test::temp_dir(std::string("qdq-") + key);
+  for (const Case& c : cases) {
+    const quant::QuantPlan plan = test::make_plan(g, in, c.spec);
+    const std::string out = dir + "/" + key + "_qdq.onnx";
+    exporter::write_qdq(g, plan, out, file);
+    const onnx::ModelProto m = exporter::export_qdq(g, plan);
+    CHECK(m.opset_import(0).version() == c.expected_opset);
+    CHECK_NOTHROW(onnx::checker::check_model(out));
+    if (c.spec.act_bits <= 8 && c.spec.weight_bits <= 8) {
+      const Graph back = onnxio::load_model(out).graph;  // fxq's loader reads it back
+      CHECK(back.outputs.size() == g.outputs.size());
+    }
+    std::vector<test::Tensors> sim;
+    for (const auto& x : in) sim.push_back(test::simulate(g, plan, x));
+    const test::Agreement a = test::compare(g, plan, sim, test::run_ort(out, in));
+    std::printf("QDQ vs simulation %-16s %-28s opset %lld: %zu output values, %zu planned activations, %zu differ; max %.3g steps "
+                "(quantized outputs), max rel %.3g (float outputs)\n",
+                key.c_str(), c.label, static_cast<long long>(c.expected_opset), a.elements, plan.activations.size(),
+                a.off_grid, a.max_steps, a.max_rel);
+    INFO(key << " " << c.label);
+    CHECK(a.max_steps <= 1.0);
+    CHECK(a.max_rel <= 1e-4);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+test::PlanSpec spec(int act_bits, int weight_bits, int per_channel = 0) {
+  test::PlanSpec s;
+  s.act_bits = act_bits;
+  s.weight_bits = weight_bits;
+  s.per_channel_convs = per_channel;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("QDQ export of MNIST (opset 8 raised to 10) matches the simulation in ONNX Runtime", "[export][models]") {
+  check_model("mnist8", 4, {{"a8 w8", spec(8, 8), 10}, {"a4 w4 (Clip)", spec(4, 4), 10}, {"a8 w8 per-channel", spec(8, 8, 2), 13}});
+}
+
+TEST_CASE("QDQ export of ResNet-20 matches the simulation in ONNX Runtime", "[export][models]") {
+  check_model("resnet20_cifar10", 4,
+              {{"a8 w8", spec(8, 8), 13}, {"a6 w6 (Clip)", spec(6, 6), 13}, {"a4 w4 (Clip)", spec(4, 4), 13},
+               {"a8 w8 per-channel", spec(8, 8, 100), 13}, {"a12 w10 (int16)", spec(12, 10), 13}});
+}
+
+TEST_CASE("QDQ export of SqueezeNet matches the simulation in ONNX Runtime", "[export][models]") {
+  check_model("squeezenet1.1", 2, {{"a8 w8", spec(8, 8), 13}, {"a6 w8 per-channel (Clip)", spec(6, 8, 100), 13}});
+}
+
+TEST_CASE("QDQ export of YOLOX-Nano (opset 11) matches the simulation in ONNX Runtime", "[export][models]") {
+  check_model("yolox_nano", 1, {{"a8 w8 (opset kept)", spec(8, 8), 11}, {"a8 w8 per-channel", spec(8, 8, 1000), 13}});
+}
+
+TEST_CASE("QDQ export of NanoDet (opset 11 with Split) matches the simulation in ONNX Runtime", "[export][models]") {
+  check_model("nanodet_m_416", 1, {{"a8 w8 per-channel (Split 13)", spec(8, 8, 1000), 13}});
+}
