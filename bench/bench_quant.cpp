@@ -3,7 +3,9 @@
 // own set is a calibration image (k chosen for --calib images), all the others are evaluation images.
 //
 // usage: fxq_bench_quant [--models key,key] [--wbits 8] [--abits 8] [--calib 256] [--search 64]
-//                        [--modes aware,independent] [--out DIR]
+//                        [--modes aware,independent,per-channel] [--out DIR]
+// Modes: aware = upstream-aware per-tensor (fxq's default), independent = per-layer-independent
+// baseline (--no-upstream), per-channel = upstream-aware with per-channel weight fracs.
 // Prints one row per (model, mode) and writes DIR/quant_<w>w<a>a.{json,md}.
 #include <algorithm>
 #include <chrono>
@@ -92,7 +94,8 @@ int main(int argc, char** argv) {
       quant::SearchOptions so;
       so.weight_bits = wbits;
       so.act_bits = abits;
-      so.upstream_aware = mode == "aware";
+      so.upstream_aware = mode != "independent";
+      so.per_channel = mode == "per-channel";
       const auto t0 = std::chrono::steady_clock::now();
       auto res = quant::search_plan(m.graph, feeds, so);
       const double search_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -177,6 +177,7 @@ struct Agreement {
   double max_steps = 0;    // max |ort - sim| / step over quantized outputs
   double max_rel = 0;      // max |ort - sim| / max(1, |sim|) over float outputs
   size_t elements = 0, off_grid = 0;  // elements compared; elements differing at all
+  size_t outside = 0;                 // elements beyond the tolerance (one step, or 1e-4 relative)
 };
 
 // ORT vs simulation: every element of a planned output within one step of its format; other outputs
@@ -197,8 +198,14 @@ inline Agreement compare(const Graph& g, const quant::QuantPlan& plan, const std
         const double d = std::fabs(static_cast<double>(s.f[e]) - r.f[e]);
         ++a.elements;
         a.off_grid += d != 0;
-        if (it != plan.activations.end()) a.max_steps = std::max(a.max_steps, d / it->second.step());
-        else a.max_rel = std::max(a.max_rel, d / std::max(1.0, std::fabs(static_cast<double>(s.f[e]))));
+        if (it != plan.activations.end()) {
+          a.max_steps = std::max(a.max_steps, d / it->second.step());
+          a.outside += d > it->second.step();
+        } else {
+          const double rel = d / std::max(1.0, std::fabs(static_cast<double>(s.f[e])));
+          a.max_rel = std::max(a.max_rel, rel);
+          a.outside += rel > 1e-4;
+        }
       }
     }
   }

@@ -27,7 +27,7 @@ std::string subset(const std::vector<data::ImageEntry>& images, size_t first, si
   return dir;
 }
 
-void check_model(const test::SharedModel& sm, int bits) {
+void check_model(const test::SharedModel& sm, int bits, bool per_channel = false) {
   const std::string data = test::shared_data();
   auto all = data::list_images(data + "/" + sm.images);
   quant::QuantizeOptions o;
@@ -36,6 +36,7 @@ void check_model(const test::SharedModel& sm, int bits) {
   o.preprocessing = data::load_preset(sm.preset);
   o.search.weight_bits = o.search.act_bits = bits;
   o.search_images = 16;
+  o.search.per_channel = per_channel;
   o.quiet = true;
   const std::string out = test::temp_dir("q-out");
   o.out_path = out + "/model.fxq.onnx";
@@ -93,5 +94,6 @@ TEST_CASE("quantize end to end: ONNX Runtime runs the QDQ model as fxq simulated
     for (int bits : {8, 6}) {
       DYNAMIC_SECTION(sm.key << " W" << bits << "A" << bits) { check_model(sm, bits); }
     }
+    DYNAMIC_SECTION(sm.key << " W6A6 per-channel") { check_model(sm, 6, true); }
   }
 }

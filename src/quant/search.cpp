@@ -1,5 +1,6 @@
 #include "quant/search.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
@@ -33,6 +34,20 @@ double sum_sq_diff(const Tensor& a, const Tensor& b) {
     s += d * d;
   }
   return s;
+}
+
+// Adds the squared error of each output channel: channel of element k = (k / inner) % channels, where
+// the channel axis is 1 for rank > 2 (NCHW) and the last axis for [M, N].
+void add_channel_errors(const Tensor& y, const Tensor& ref, int64_t channels, std::vector<double>& err) {
+  if (channels == 1) {
+    err[0] += sum_sq_diff(y, ref);
+    return;
+  }
+  const int64_t inner = y.rank() > 2 ? y.size() / (y.dim(0) * y.dim(1)) : 1;
+  for (int64_t k = 0; k < y.size(); ++k) {
+    const double d = static_cast<double>(y.f[k]) - ref.f[k];
+    err[static_cast<size_t>((k / inner) % channels)] += d * d;
+  }
 }
 
 Tensor fake_quantized(const Tensor& t, const QFormat& f) {
@@ -181,30 +196,59 @@ class Search {
     std::vector<Tensor> target;
     for (auto& s : fl_) target.push_back(act ? run_node(g_, *act, activation_inputs(*act, s.at(out)))[0] : s.at(out));
 
-    double max_w = 0;
-    for (float v : w.f) max_w = std::max(max_w, static_cast<double>(std::abs(v)));
-    const int f0 = fixedpoint::choose_frac_for_range(max_w, opt_.weight_bits, true);
-    if (max_w == 0) r.note = "all weights are zero: weight frac set by the default policy";
-    double best = std::numeric_limits<double>::infinity();
-    Tensor best_w;
-    for (int c = 0; c < opt_.frac_candidates && f0 + c <= fixedpoint::kMaxFrac; ++c) {
-      const QFormat f{opt_.weight_bits, f0 + c, true};
-      Tensor wq = fake_quantized(w, f);
-      double err = 0;
+    // Weight rows per output channel: Conv weights [Cout, ...]; Gemm with transB weights [N, K].
+    const bool per_channel = opt_.per_channel && (n.op_type == "Conv" || (n.op_type == "Gemm" && n.attr_int("transB", 0)));
+    const int64_t channels = per_channel ? w.dim(0) : 1, row = w.size() / channels;
+    std::vector<int> f0(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; ++c) {
+      double max_w = 0;
+      for (int64_t k = 0; k < row; ++k) max_w = std::max(max_w, static_cast<double>(std::abs(w.f[c * row + k])));
+      f0[c] = fixedpoint::choose_frac_for_range(max_w, opt_.weight_bits, true);
+      if (max_w == 0) r.note = "all weights (of a channel) are zero: frac set by the default policy";
+    }
+    auto quantized_weight = [&](const std::vector<int>& fracs) {
+      Tensor wq = w;
+      for (int64_t c = 0; c < channels; ++c)
+        fixedpoint::fake_quantize(wq.f.data() + c * row, static_cast<size_t>(row), QFormat{opt_.weight_bits, fracs[c], true});
+      return wq;
+    };
+    // Candidate k puts every channel at f0 + k; a channel's output depends only on its own row, so the
+    // per-channel choice takes, channel by channel, the k with the smallest error.
+    std::vector<std::vector<double>> err(static_cast<size_t>(opt_.frac_candidates), std::vector<double>(channels, 0.0));
+    int tried = 0;
+    for (int k = 0; k < opt_.frac_candidates; ++k, ++tried) {
+      std::vector<int> fracs(f0);
+      for (auto& f : fracs) f = std::min(f + k, fixedpoint::kMaxFrac);
+      Tensor wq = quantized_weight(fracs);
       for (size_t i = 0; i < qz_.size(); ++i) {
         auto in = inputs_of(n, opt_.upstream_aware ? qz_[i] : fl_[i]);
         in[1] = &wq;
         Tensor y = std::move(run_node(g_, n, in)[0]);
         if (act) y = std::move(run_node(g_, *act, activation_inputs(*act, y))[0]);
-        err += sum_sq_diff(y, target[i]);
+        add_channel_errors(y, target[i], channels, err[k]);
       }
-      r.weight_trials.push_back({f.frac, err / static_cast<double>(qz_.size())});
-      if (err < best) { best = err; r.weight = f; best_w = std::move(wq); }
+      double total = 0;
+      for (double e : err[k]) total += e;
+      r.weight_trials.push_back({per_channel ? k : fracs[0], total / static_cast<double>(qz_.size())});
+    }
+    std::vector<int> chosen(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; ++c) {
+      int best = 0;
+      for (int k = 1; k < tried; ++k)
+        if (err[k][c] < err[best][c]) best = k;
+      chosen[c] = std::min(f0[c] + best, fixedpoint::kMaxFrac);
+    }
+    const Tensor best_w = quantized_weight(chosen);
+    r.weight = QFormat{opt_.weight_bits, *std::min_element(chosen.begin(), chosen.end()), true};
+    if (per_channel) {
+      r.weight_channel_frac = chosen;
+      res_.plan.weight_channel_frac[n.inputs[1]] = chosen;
     }
     res_.plan.weights[n.inputs[1]] = r.weight;
     Tensor bias_q;
     if (has_bias) {
-      r.bias = QFormat{32, fmt_.at(n.inputs[0]).frac + r.weight.frac, true};
+      // The accumulator of channel c sits at fa_in + fw_c; one bias format at the finest of them.
+      r.bias = QFormat{32, fmt_.at(n.inputs[0]).frac + *std::max_element(chosen.begin(), chosen.end()), true};
       bias_q = fake_quantized(*g_.initializer(n.inputs[2]), r.bias);
       res_.plan.biases[n.inputs[2]] = r.bias;
     }

@@ -23,11 +23,12 @@ struct SearchOptions {
   int weight_bits = 8;
   int act_bits = 8;
   bool upstream_aware = true;
+  bool per_channel = false;  // one weight frac per output channel (Conv, Gemm with transB) instead of per tensor
   int frac_candidates = 4;  // fracs tried from the no-clipping frac upward (finer steps, more clipping)
 };
 
 struct Trial {
-  int frac;
+  int frac;  // the frac tried (per tensor), or the offset from each channel's no-clipping frac (per channel)
   double mse;
 };
 
@@ -37,6 +38,7 @@ struct LayerResult {
   bool has_weight = false, has_output = false;
   QFormat weight, bias, output;
   QFormat input;                        // format of a layer's input (input 0) on the quantized path
+  std::vector<int> weight_channel_frac;  // per-channel weight fracs (weight.frac is their minimum), or empty
   std::string output_value;
   std::vector<Trial> weight_trials, output_trials;
   double float_min = 0, float_max = 0;  // of the output value on the search images (float model)

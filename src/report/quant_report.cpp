@@ -62,6 +62,7 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
     if (r.has_weight) {
       l["weight"] = format_json(r.weight);
       l["weight_bits"] = r.weight.bits;
+      if (!r.weight_channel_frac.empty()) l["weight_channel_frac"] = r.weight_channel_frac;
       if (r.bias.bits > 0 && r.bias.bits == 32) l["bias"] = format_json(r.bias);
       l["trials"]["weight"] = trials_json(r.weight_trials);
     }
@@ -97,7 +98,8 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
       {"preprocessing", opt.preprocessing.name},
       {"options", {{"weight_bits", opt.search.weight_bits}, {"act_bits", opt.search.act_bits},
                    {"upstream_aware", opt.search.upstream_aware}, {"frac_candidates", opt.search.frac_candidates},
-                   {"rounding", "half_to_even"}, {"granularity", "per_tensor"}}},
+                   {"rounding", "half_to_even"},
+                   {"weight_granularity", opt.search.per_channel ? "per_channel" : "per_tensor"}}},
       {"layers", layers},
       {"float_nodes", float_nodes},
       {"totals", {{"weight_bytes", {{"quantized", c.weight_bits / 8}, {"float32", c.float32_bits / 8}, {"all_8bit", c.all8_bits / 8}}},

@@ -42,8 +42,9 @@ int run_quantize_cmd(QuantizeCli& c) {
               r.calib_files.size() - r.calib_skipped, c.q.calib_dir.c_str(),
               std::min(c.q.search_images, r.calib_files.size()), c.q.search.upstream_aware ? "upstream-aware" : "NOT upstream-aware",
               c.q.observer.c_str());
-  std::printf("  formats      weights %d-bit, activations %d-bit, power-of-two per tensor; %zu layers, %zu left in float\n",
-              c.q.search.weight_bits, c.q.search.act_bits, r.search.layers.size(), r.search.plan.float_nodes.size());
+  std::printf("  formats      weights %d-bit, activations %d-bit, power-of-two %s; %zu layers, %zu left in float\n",
+              c.q.search.weight_bits, c.q.search.act_bits,
+              c.q.search.per_channel ? "per output channel (weights)" : "per tensor", r.search.layers.size(), r.search.plan.float_nodes.size());
   if (r.accuracy.measured) {
     const auto& a = r.accuracy;
     std::printf("  accuracy     float top-1 %.2f %% / top-5 %.2f %%, quantized top-1 %.2f %% / top-5 %.2f %% "
@@ -81,6 +82,8 @@ RunFn add_quantize_command(CLI::App& root) {
   sub->add_option("--report", c->q.report_path, "JSON report to write (default: the output with .json)");
   sub->add_option("--wbits", c->q.search.weight_bits, "Weight bit-width, 2..16")->capture_default_str()->check(CLI::Range(2, 16));
   sub->add_option("--abits", c->q.search.act_bits, "Activation bit-width, 2..16")->capture_default_str()->check(CLI::Range(2, 16));
+  sub->add_flag("--per-channel", c->q.search.per_channel,
+                "One weight frac per output channel (Conv, Gemm) instead of one per tensor; needs opset 13 in the output");
   sub->add_flag("--no-upstream", c->no_upstream,
                 "Judge each layer's candidates on float inputs (the per-layer-independent baseline) instead of "
                 "inputs carrying the upstream layers' quantization error");
