@@ -69,8 +69,16 @@ TEST_CASE("fxq quantize writes a QDQ model and a report and prints a summary", "
     if (!l["weight"].is_null()) REQUIRE(l["weight"]["bits"] == 8);
   }
   REQUIRE(report["totals"]["weight_memory_vs_float32"].get<double>() < 0.3);
-  // the model it wrote loads back in fxq
+  // the report follows docs/report.schema.json (checked with Debian's python3-jsonschema)
+  const auto v = test::run_command("/usr/bin/python3 -c \"import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
+                                   "json.load(open(sys.argv[2])))\" " + out + "/m.json " + FXQ_SOURCE_DIR + "/docs/report.schema.json");
+  INFO("schema validation: " << v.err);
+  REQUIRE(v.exit_code == 0);
+  // the model it wrote loads back in fxq, and fxq runs it
   REQUIRE(run_fxq("info " + out + "/m.onnx --no-layers").exit_code == 0);
+  const auto e = run_fxq("eval " + out + "/m.onnx --images " + s.eval + " --labels " + s.eval + "/labels.tsv --preset mnist-28 -q");
+  INFO(e.err);
+  REQUIRE(e.exit_code == 0);
 }
 
 TEST_CASE("fxq quantize refuses bad inputs without writing anything", "[cli][quant][models]") {

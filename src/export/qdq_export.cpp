@@ -245,36 +245,49 @@ class QdqWriter {
           if (in == v) in = out;
     }
     std::vector<Node>& chain = producer ? after_[x] : head_;
-    if (f.bits < c.bits) chain.push_back(clip_node(b, x, f)), x = chain.back().outputs[0];
+    if (f.bits < c.bits) x = add_clamp(b, x, f, chain);
     add_scale(b + "_scale", {f.frac});
     add_zero_point(b + "_zero_point", c, 1, true);
     chain.push_back(qdq_node("QuantizeLinear", b, {x, b + "_scale", b + "_zero_point"}, b + "_quantized", c.microsoft));
     chain.push_back(qdq_node("DequantizeLinear", b, {b + "_quantized", b + "_scale", b + "_zero_point"}, out, c.microsoft));
   }
 
-  // Clip to the b-bit range [qmin, qmax] * 2^-frac before a wider container: clamping to integers of
-  // the grid commutes with rounding, so Clip + QuantizeLinear = the b-bit quantization exactly.
-  Node clip_node(const std::string& b, const std::string& x, const QFormat& f) {
-    Node n;
-    n.op_type = "Clip";
-    n.name = fresh(b + "_Clip");
-    n.outputs = {fresh(b + "_clipped")};
+  // Clamp to the b-bit range [qmin, qmax] * 2^-frac before a wider container: clamping to integers of
+  // the grid commutes with rounding, so clamp + QuantizeLinear = the b-bit quantization exactly.
+  // Clip (opset >= 11: bounds as inputs; before: attributes). kOpenCV at opset >= 11: OpenCV 4.6 only
+  // imports attribute Clips and Max/Min of two non-constant tensors, so the bounds are made tensors
+  // (x * 0 + lo, exact for finite x) and clamped with Max and Min.
+  std::string add_clamp(const std::string& b, const std::string& x, const QFormat& f, std::vector<Node>& chain) {
     const float lo = static_cast<float>(f.min_value()), hi = static_cast<float>(f.max_value());
-    if (g_.opset >= 11) {
-      const std::string mn = fresh(b + "_clip_min"), mx = fresh(b + "_clip_max");
-      g_.initializers[mn] = Tensor::from_floats({}, {lo});
-      g_.initializers[mx] = Tensor::from_floats({}, {hi});
-      n.inputs = {x, mn, mx};
-    } else {
-      n.inputs = {x};
+    auto node = [&](const char* op, std::vector<std::string> in) {
+      Node n;
+      n.op_type = op;
+      n.name = fresh(b + "_" + op);
+      n.inputs = std::move(in);
+      n.outputs = {fresh(b + "_" + op + "_out")};
+      chain.push_back(n);
+      return n.outputs[0];
+    };
+    auto constant = [&](const char* what, float v) {
+      const std::string name = fresh(b + "_" + what);
+      g_.initializers[name] = Tensor::from_floats({}, {v});
+      return name;
+    };
+    if (g_.opset < 11) {
+      const std::string out = node("Clip", {x});
       Attribute a;
       a.kind = Attribute::Kind::kFloat;
       a.f = lo;
-      n.attrs["min"] = a;
+      chain.back().attrs["min"] = a;
       a.f = hi;
-      n.attrs["max"] = a;
+      chain.back().attrs["max"] = a;
+      return out;
     }
-    return n;
+    if (opt_.style != QdqStyle::kOpenCV) return node("Clip", {x, constant("clip_min", lo), constant("clip_max", hi)});
+    const std::string zero = node("Mul", {x, constant("zero", 0.f)});
+    const std::string lo_t = node("Add", {zero, constant("clip_min", lo)});
+    const std::string hi_t = node("Add", {zero, constant("clip_max", hi)});
+    return node("Min", {node("Max", {x, lo_t}), hi_t});
   }
 
   void assemble() {
