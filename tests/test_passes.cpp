@@ -116,3 +116,28 @@ TEST_CASE("a Shape-Gather-Unsqueeze-Concat-Reshape chain on static shapes folds 
   REQUIRE(y.shape == Shape{1, 18});
   require_close(y, run_single(plain, x), 0.0f);
 }
+
+TEST_CASE("constant Adds after a Conv and a MatMul become their biases", "[passes]") {
+  const std::string dir = test::temp_dir("biasadd");
+  ModelBuilder b;
+  b.input("x", {1, 2, 4, 4});
+  b.init("w", {3, 2, 3, 3}, random_values(54, 31));
+  b.init("c", {3, 1, 1}, random_values(3, 32));
+  b.node("Conv", {"x", "w"}, {"conv"}, "conv");
+  b.node("Add", {"conv", "c"}, {"a"}, "add_bias");
+  b.init_i64("shape", {2}, {1, 12});
+  b.node("Reshape", {"a", "shape"}, {"flat"}, "reshape");
+  b.init("m", {12, 5}, random_values(60, 33));
+  b.init("d", {1, 5}, random_values(5, 34));
+  b.node("MatMul", {"flat", "m"}, {"mm"}, "matmul");
+  b.node("Add", {"d", "mm"}, {"y"}, "add_bias2");
+  b.output("y", {1, 5});
+  Graph plain = onnxio::load_model(b.save(dir + "/b.onnx")).graph;
+  Graph folded = plain;
+  REQUIRE(passes::run_default_passes(folded).bias_adds == 2);
+  REQUIRE(folded.nodes.size() == 3);
+  REQUIRE(folded.nodes[0].inputs.size() == 3);
+  REQUIRE(folded.nodes[2].op_type == "Gemm");
+  const Tensor x = Tensor::from_floats({1, 2, 4, 4}, random_values(32, 35, -3, 3));
+  require_close(run_single(folded, x), run_single(plain, x), 1e-5f);
+}

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "export/opset_upgrade.h"
+#include "export/qdq_nodes.h"
 #include "onnx/model_writer.h"
 
 namespace fxq::exporter {
@@ -47,13 +48,14 @@ Attribute int_attr(int64_t v) {
 class QdqWriter {
  public:
   QdqWriter(const Graph& src, const quant::QuantPlan& plan, const QdqOptions& opt)
-      : src_(src), plan_(plan), opt_(opt), g_(src) {}
+      : src_(src), plan_(plan), opt_(opt), g_(src), names_(src) {}
 
   onnx::ModelProto run() {
     validate();
     upgrade_opset(g_, target_opset());
-    collect_names();
+    names_ = NameTable(g_);
     write_kernel_shapes();
+    if (opt_.style == QdqStyle::kOpenCV && g_.opset >= 11) rewrite_clips();
     for (const auto& [w, f] : plan_.weights) quantize_weight(w, f);
     for (const auto& [b, f] : plan_.biases) quantize_bias(b, f);
     for (const auto& [v, f] : plan_.activations) quantize_activation(v, f);
@@ -111,29 +113,22 @@ class QdqWriter {
     return to;
   }
 
-  void collect_names() {
-    for (const auto& [name, t] : g_.initializers) names_.insert(name);
-    for (const auto& vi : g_.inputs) names_.insert(vi.name);
-    for (const auto& n : g_.nodes) {
-      names_.insert(n.name);
-      for (const auto& o : n.outputs) names_.insert(o);
+  std::string fresh(const std::string& base) { return names_.fresh(base); }
+
+  // kOpenCV: the model's own Clips (bounds as inputs since opset 11) become Max/Min (see qdq_nodes.h).
+  void rewrite_clips() {
+    std::vector<Node> nodes;
+    for (auto& n : g_.nodes) {
+      const bool constant_bounds = std::all_of(n.inputs.begin() + std::min<size_t>(1, n.inputs.size()), n.inputs.end(),
+                                               [&](const std::string& v) { return v.empty() || g_.is_initializer(v); });
+      if (n.op_type != "Clip" || !n.domain.empty() || n.inputs.empty() || !constant_bounds) {
+        nodes.push_back(std::move(n));
+        continue;
+      }
+      const std::string lo = n.inputs.size() > 1 ? n.inputs[1] : "", hi = n.inputs.size() > 2 ? n.inputs[2] : "";
+      append_clamp(g_, names_, nodes, n.name, n.inputs[0], lo, hi, /*max_min=*/true, n.outputs[0]);
     }
-  }
-  std::string fresh(const std::string& base) {
-    std::string name = base;
-    for (int k = 1; names_.count(name); ++k) name = base + "_" + std::to_string(k);
-    names_.insert(name);
-    return name;
-  }
-  // A base b such that b_quantized, b_scale and b_zero_point are all free (OpenCV's naming rule).
-  std::string fresh_base(const std::string& v) {
-    std::string b = v;
-    auto taken = [&](const std::string& s) {
-      return names_.count(s + "_quantized") || names_.count(s + "_scale") || names_.count(s + "_zero_point");
-    };
-    for (int k = 1; taken(b); ++k) b = v + "_" + std::to_string(k);
-    for (const char* suffix : {"_quantized", "_scale", "_zero_point"}) names_.insert(b + suffix);
-    return b;
+    g_.nodes = std::move(nodes);
   }
 
   // OpenCV's importer needs kernel_shape; ONNX lets it be inferred from W, so writing it changes nothing.
@@ -192,7 +187,7 @@ class QdqWriter {
       return;
     }
     const Container c = container_of(f, "weight '" + w + "'");
-    const std::string b = fresh_base(w);
+    const std::string b = names_.fresh_base(w);
     DType dt = c.proto_type == TP::INT8 ? DType::kInt8 : c.proto_type == TP::UINT8 ? DType::kUInt8 : DType::kInt32;
     if (c.bits == 16) retype_[b + "_quantized"] = c.proto_type;
     g_.initializers.erase(w);
@@ -215,7 +210,7 @@ class QdqWriter {
       g_.initializers[name] = std::move(t);
       return;
     }
-    const std::string b = fresh_base(name);
+    const std::string b = names_.fresh_base(name);
     g_.initializers.erase(name);
     g_.initializers[b + "_quantized"] = Tensor::from_ints(t.shape, std::move(q), DType::kInt32);
     add_scale(b + "_scale", {f.frac});
@@ -233,7 +228,7 @@ class QdqWriter {
         if (n.outputs[k] == v) producer = &n, out_index = k;
     FXQ_CHECK(is_input || producer, src_.path + ": plan activation '" + v + "' is neither a graph input nor a node output");
 
-    const std::string b = fresh_base(v);
+    const std::string b = names_.fresh_base(v);
     std::string x = v, out = v;
     if (producer) {  // the DQ output takes over the name v: readers and graph outputs stay as they are
       x = fresh(b + "_float");
@@ -254,40 +249,22 @@ class QdqWriter {
 
   // Clamp to the b-bit range [qmin, qmax] * 2^-frac before a wider container: clamping to integers of
   // the grid commutes with rounding, so clamp + QuantizeLinear = the b-bit quantization exactly.
-  // Clip (opset >= 11: bounds as inputs; before: attributes). kOpenCV at opset >= 11: OpenCV 4.6 only
-  // imports attribute Clips and Max/Min of two non-constant tensors, so the bounds are made tensors
-  // (x * 0 + lo, exact for finite x) and clamped with Max and Min.
   std::string add_clamp(const std::string& b, const std::string& x, const QFormat& f, std::vector<Node>& chain) {
     const float lo = static_cast<float>(f.min_value()), hi = static_cast<float>(f.max_value());
-    auto node = [&](const char* op, std::vector<std::string> in) {
-      Node n;
-      n.op_type = op;
-      n.name = fresh(b + "_" + op);
-      n.inputs = std::move(in);
-      n.outputs = {fresh(b + "_" + op + "_out")};
-      chain.push_back(n);
-      return n.outputs[0];
-    };
-    auto constant = [&](const char* what, float v) {
-      const std::string name = fresh(b + "_" + what);
-      g_.initializers[name] = Tensor::from_floats({}, {v});
-      return name;
-    };
-    if (g_.opset < 11) {
-      const std::string out = node("Clip", {x});
-      Attribute a;
-      a.kind = Attribute::Kind::kFloat;
-      a.f = lo;
-      chain.back().attrs["min"] = a;
-      a.f = hi;
-      chain.back().attrs["max"] = a;
-      return out;
+    if (g_.opset >= 11) {
+      const std::string mn = fresh(b + "_clip_min"), mx = fresh(b + "_clip_max");
+      g_.initializers[mn] = Tensor::from_floats({}, {lo});
+      g_.initializers[mx] = Tensor::from_floats({}, {hi});
+      return append_clamp(g_, names_, chain, b, x, mn, mx, opt_.style == QdqStyle::kOpenCV);
     }
-    if (opt_.style != QdqStyle::kOpenCV) return node("Clip", {x, constant("clip_min", lo), constant("clip_max", hi)});
-    const std::string zero = node("Mul", {x, constant("zero", 0.f)});
-    const std::string lo_t = node("Add", {zero, constant("clip_min", lo)});
-    const std::string hi_t = node("Add", {zero, constant("clip_max", hi)});
-    return node("Min", {node("Max", {x, lo_t}), hi_t});
+    const std::string out = append_node(names_, chain, b, "Clip", {x});  // Clip-6: bounds are attributes
+    Attribute a;
+    a.kind = Attribute::Kind::kFloat;
+    a.f = lo;
+    chain.back().attrs["min"] = a;
+    a.f = hi;
+    chain.back().attrs["max"] = a;
+    return out;
   }
 
   void assemble() {
@@ -325,7 +302,7 @@ class QdqWriter {
   const quant::QuantPlan& plan_;
   QdqOptions opt_;
   Graph g_;
-  std::set<std::string> names_;
+  NameTable names_;
   std::map<std::string, int> retype_;                // initializer -> INT16 / UINT16
   std::vector<Node> head_;                           // before every original node
   std::map<std::string, std::vector<Node>> after_;   // right after the node producing the key

@@ -16,14 +16,17 @@ int fold_constants(Graph& g);
 // BatchNormalization right after a Conv (or Gemm) whose output nothing else reads is folded into
 // that layer's weights and bias.
 int fold_batchnorm(Graph& g);
+// A constant Add after a Conv (per output channel) or a 2-D MatMul with a constant weight becomes
+// the layer's bias (MatMul turns into Gemm).
+int fold_bias_add(Graph& g);
 // Nodes whose outputs nothing reads, and initializers no node reads, are dropped.
 int remove_dead(Graph& g);
 
 struct PassSummary {
-  int identities = 0, constants = 0, batchnorms = 0, dead = 0;
+  int identities = 0, constants = 0, batchnorms = 0, bias_adds = 0, dead = 0;
   std::string str() const;  // "folded 3 constants, 2 BatchNorms; removed 1 Identity/Dropout, 0 dead nodes"
 };
-// The default pipeline, in order: identities, constants, BatchNorm, dead code.
+// The default pipeline, in order: identities, constants, BatchNorm, bias Adds, dead code.
 PassSummary run_default_passes(Graph& g);
 
 }  // namespace fxq::passes
