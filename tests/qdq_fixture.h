@@ -1,5 +1,5 @@
-// Test fixture for the QDQ exporter: a hand-written simulation of a QuantPlan (independent of the
-// library's), a simple plan builder, and running ONNX Runtime (tests/ort/run_ort.js) on a model.
+// Test fixture for the QDQ exporter: the plan simulation (fxq's SimulatedModel), a simple plan
+// builder, and running ONNX Runtime (tests/ort/run_ort.js) on a model.
 #pragma once
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -19,6 +19,7 @@
 #include "fixedpoint/qformat.h"
 #include "io/npy.h"
 #include "quant/plan.h"
+#include "quant/simulate.h"
 #include "test_support.h"
 
 namespace fxq::test {
@@ -26,36 +27,9 @@ namespace fxq::test {
 using fixedpoint::QFormat;
 using Tensors = std::map<std::string, Tensor>;
 
-// The plan's meaning (quant/plan.h), written out: quantized weights/biases, fake-quantized inputs,
-// and a hook that fake-quantizes every planned value right after its node ran.
+// The plan's meaning (quant/plan.h): fxq's simulation, the reference the exported model must match.
 inline Tensors simulate(const Graph& g, const quant::QuantPlan& plan, Tensors inputs) {
-  Graph q = g;
-  for (const auto& [w, f] : plan.weights) {
-    Tensor& t = q.initializers.at(w);
-    auto pc = plan.weight_channel_frac.find(w);
-    if (pc == plan.weight_channel_frac.end() || pc->second.empty()) {
-      fixedpoint::fake_quantize(t.f.data(), t.f.size(), f);
-      continue;
-    }
-    const size_t per = t.f.size() / pc->second.size();
-    for (size_t c = 0; c < pc->second.size(); ++c)
-      fixedpoint::fake_quantize(t.f.data() + c * per, per, QFormat{f.bits, pc->second[c], f.is_signed});
-  }
-  for (const auto& [b, f] : plan.biases) {
-    Tensor& t = q.initializers.at(b);
-    fixedpoint::fake_quantize(t.f.data(), t.f.size(), f);
-  }
-  for (auto& [name, t] : inputs) {
-    auto it = plan.activations.find(name);
-    if (it != plan.activations.end()) fixedpoint::fake_quantize(t.f.data(), t.f.size(), it->second);
-  }
-  ExecHooks hooks;
-  hooks.on_value = [&](const Node&, const std::string& v, Tensor& t) {
-    auto it = plan.activations.find(v);
-    if (it != plan.activations.end()) fixedpoint::fake_quantize(t.f.data(), t.f.size(), it->second);
-  };
-  Executor exec(q);
-  return exec.run(std::move(inputs), &hooks);
+  return quant::SimulatedModel(g, plan).run(std::move(inputs));
 }
 
 // The largest frac whose range covers max_abs (bits, signedness given).

@@ -82,7 +82,8 @@ TEST_CASE("model writer keeps every attribute kind and symbolic dims", "[export]
   CHECK(m.graph().input(0).type().tensor_type().shape().dim(0).dim_param() == "batch");
   CHECK(m.graph().input(0).type().tensor_type().shape().dim(1).dim_value() == 3);
 
-  const std::string path = test::temp_dir("writer") + "/attrs.onnx";
+  const std::string dir = test::temp_dir("writer");
+  const std::string path = dir + "/attrs.onnx";
   onnxio::save_model(g, path);
   const Graph r = onnxio::load_model(path).graph;
   CHECK(r.opset == 13);
@@ -101,6 +102,7 @@ TEST_CASE("model writer keeps every attribute kind and symbolic dims", "[export]
   CHECK(c.attr_floats("fs") == std::vector<float>{1.5f, -2});
   CHECK(c.attr_ints("is") == std::vector<int64_t>{1, 2, 3});
   CHECK(c.attrs.at("ss").strings == std::vector<std::string>{"a", "bc"});
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("model writer refuses attributes it could not keep", "[export]") {

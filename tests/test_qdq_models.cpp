@@ -134,3 +134,49 @@ TEST_CASE("QDQ export of YOLOX-Nano (opset 11) matches the simulation in ONNX Ru
 TEST_CASE("QDQ export of NanoDet (opset 11 with Split) matches the simulation in ONNX Runtime", "[export][models]") {
   check_model("nanodet_m_416", 1, {{"a8 w8 per-channel (Split 13)", spec(8, 8, 1000), 13}}, Check::kFirstDivergence);
 }
+
+#ifdef FXQ_HAVE_OPENCV_DNN
+// Needs opencv_dnn linked into fxq_tests (tests/CMakeLists.txt: find_package(OpenCV REQUIRED COMPONENTS
+// dnn), target_link_libraries(fxq_tests PRIVATE opencv_dnn), target_compile_definitions(fxq_tests
+// PRIVATE FXQ_HAVE_OPENCV_DNN=1)).
+#include <opencv2/dnn.hpp>
+
+TEST_CASE("QDQ export in the OpenCV style runs in OpenCV's DNN module like the simulation", "[export][models]") {
+  for (const auto& sm : test::shared_models()) {
+    DYNAMIC_SECTION(sm.key) {
+      const std::string file = test::shared_data() + "/" + sm.file;
+      const Graph g = prepare_model(file).graph;
+      const auto in = test::shared_images(sm.images, sm.preset, 1, image_input(g).name);
+      for (int bits : {8, 6}) {
+        const quant::QuantPlan plan = test::make_plan(g, in, spec(bits, 8));
+        const std::string out = test::temp_dir("qdq-opencv") + "/opencv.onnx";
+        exporter::QdqOptions opt;
+        opt.style = exporter::QdqStyle::kOpenCV;
+        exporter::write_qdq(g, plan, out, file, opt);
+        cv::dnn::Net net = cv::dnn::readNetFromONNX(out);
+        Tensor x = in[0].begin()->second;
+        std::vector<int> dims(x.shape.begin(), x.shape.end());
+        for (auto& d : dims) d = d < 0 ? 1 : d;
+        net.setInput(cv::Mat(static_cast<int>(dims.size()), dims.data(), CV_32F, x.f.data()));
+        std::vector<cv::String> names;
+        for (const auto& o : g.outputs) names.push_back(o.name);
+        std::vector<cv::Mat> outs;
+        net.forward(outs, names);
+        std::vector<test::Tensors> sim = {test::simulate(g, plan, in[0])};
+        std::vector<std::vector<Tensor>> got(1);
+        for (size_t o = 0; o < outs.size(); ++o) {
+          const Tensor& s = sim[0].at(g.outputs[o].name);
+          REQUIRE(outs[o].total() == s.f.size());
+          const float* p = outs[o].ptr<float>();
+          got[0].push_back(Tensor::from_floats(s.shape, std::vector<float>(p, p + s.f.size())));
+        }
+        const test::Agreement a = test::compare(g, plan, sim, got);
+        std::printf("OpenCV %s vs simulation %-16s a%d: %zu values, %zu differ, max %.3g steps, max rel %.3g, %zu beyond\n",
+                    CV_VERSION, sm.key, bits, a.elements, a.off_grid, a.max_steps, a.max_rel, a.outside);
+        CHECK(a.outside <= a.elements / 1000);  // float ops (Sigmoid...) may flip rare roundings, as with ORT
+        std::filesystem::remove_all(std::filesystem::path(out).parent_path());
+      }
+    }
+  }
+}
+#endif

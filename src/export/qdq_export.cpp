@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "export/opset_upgrade.h"
+#include "export/opencv_compat.h"
 #include "export/qdq_nodes.h"
 #include "onnx/model_writer.h"
 
@@ -54,10 +55,11 @@ class QdqWriter {
     validate();
     upgrade_opset(g_, target_opset());
     names_ = NameTable(g_);
-    write_kernel_shapes();
-    if (opt_.style == QdqStyle::kOpenCV && g_.opset >= 11) rewrite_clips();
+    write_explicit_attributes(g_);
+    if (opt_.style == QdqStyle::kOpenCV && g_.opset >= 11) rewrite_clips_as_max_min(g_, names_);
     for (const auto& [w, f] : plan_.weights) quantize_weight(w, f);
     for (const auto& [b, f] : plan_.biases) quantize_bias(b, f);
+    if (opt_.style == QdqStyle::kOpenCV) transpose_gemm_weights(g_, names_);
     for (const auto& [v, f] : plan_.activations) quantize_activation(v, f);
     assemble();
     onnx::ModelProto m = onnxio::to_model_proto(g_);
@@ -65,7 +67,9 @@ class QdqWriter {
     try {
       onnx::checker::check_model(m);
     } catch (const std::exception& e) {
-      fail(ExitCode::kInternal, src_.path + ": the exported QDQ model fails the ONNX checker (a bug in fxq): " + e.what());
+      std::string msg = e.what();
+      std::replace(msg.begin(), msg.end(), '\n', ' ');
+      fail(ExitCode::kInternal, src_.path + ": the exported QDQ model fails the ONNX checker (a bug in fxq): " + msg);
     }
     return m;
   }
@@ -78,7 +82,9 @@ class QdqWriter {
     for (const auto& [v, f] : plan_.activations) {
       FXQ_CHECK(f.valid(), where("activation", v) + " has an invalid format " + f.str());
       FXQ_CHECK(!src_.is_initializer(v), where("activation", v) + " is an initializer (weights go in plan.weights)");
-      container_of(f, where("activation", v));
+      if (container_of(f, where("activation", v)).bits > 8 && opt_.style == QdqStyle::kOpenCV)
+        fail_unsupported(where("activation", v) + " has format " + f.str() +
+                         ": the OpenCV style is limited to 8-bit activations (OpenCV 4.6 reads no int16 tensor)");
     }
     for (const auto& [w, f] : plan_.weights) {
       const Tensor* t = src_.initializer(w);
@@ -90,6 +96,9 @@ class QdqWriter {
         FXQ_CHECK(t->rank() >= 1 && static_cast<int64_t>(pc->second.size()) == t->dim(0),
                   where("weight", w) + " has " + std::to_string(pc->second.size()) + " channel fracs for shape " +
                       shape_str(t->shape));
+      if (pc != plan_.weight_channel_frac.end())
+        for (int fr : pc->second)
+          FXQ_CHECK((QFormat{f.bits, fr, f.is_signed}.valid()), where("weight", w) + " has channel frac " + std::to_string(fr));
     }
     for (const auto& [b, f] : plan_.biases) {
       const Tensor* t = src_.initializer(b);
@@ -114,37 +123,6 @@ class QdqWriter {
   }
 
   std::string fresh(const std::string& base) { return names_.fresh(base); }
-
-  // kOpenCV: the model's own Clips (bounds as inputs since opset 11) become Max/Min (see qdq_nodes.h).
-  void rewrite_clips() {
-    std::vector<Node> nodes;
-    for (auto& n : g_.nodes) {
-      const bool constant_bounds = std::all_of(n.inputs.begin() + std::min<size_t>(1, n.inputs.size()), n.inputs.end(),
-                                               [&](const std::string& v) { return v.empty() || g_.is_initializer(v); });
-      if (n.op_type != "Clip" || !n.domain.empty() || n.inputs.empty() || !constant_bounds) {
-        nodes.push_back(std::move(n));
-        continue;
-      }
-      const std::string lo = n.inputs.size() > 1 ? n.inputs[1] : "", hi = n.inputs.size() > 2 ? n.inputs[2] : "";
-      append_clamp(g_, names_, nodes, n.name, n.inputs[0], lo, hi, /*max_min=*/true, n.outputs[0]);
-    }
-    g_.nodes = std::move(nodes);
-  }
-
-  // OpenCV's importer needs kernel_shape; ONNX lets it be inferred from W, so writing it changes nothing.
-  void write_kernel_shapes() {
-    for (auto& n : g_.nodes) {
-      if (n.op_type != "Conv" || !n.domain.empty() || n.has_attr("kernel_shape") || n.inputs.size() < 2) continue;
-      const Tensor* w = src_.initializer(n.inputs[1]);
-      const ValueInfo* vi = src_.find_value(n.inputs[1]);
-      Shape s = w ? w->shape : (vi && vi->has_shape ? vi->shape : Shape{});
-      if (s.size() < 3 || std::any_of(s.begin() + 2, s.end(), [](int64_t d) { return d < 0; })) continue;
-      Attribute a;
-      a.kind = Attribute::Kind::kInts;
-      a.ints.assign(s.begin() + 2, s.end());
-      n.attrs["kernel_shape"] = a;
-    }
-  }
 
   // Scalar (or [n]) scale 2^-frac; zero points 0 in the container type (16-bit ones are retyped later).
   std::string add_scale(const std::string& name, const std::vector<int>& fracs) {

@@ -10,11 +10,12 @@
 //    renamed), so readers and graph outputs keep their names; for a graph input it is "<v>_dequant".
 //  - weights (kOrt): integers as an int8/uint8 initializer "<w>_quantized" -> DequantizeLinear -> w
 //    (axis 0 and one scale per channel with per-channel fracs); biases: int32 initializer + DQ.
-//  - weights and biases (kOpenCV): float initializers holding the dequantized values (exactly the
-//    grid values), no Q/DQ: OpenCV 4.6 cannot import a Q or DQ whose input is a constant.
+//  - kOpenCV style: weights and biases as float initializers holding the dequantized values (exactly
+//    the grid values), no Q/DQ on constants (OpenCV 4.6 cannot import a Q or DQ of a constant); clamps
+//    as Max/Min; the model's Clips rewritten likewise; Gemm B stored transposed (opencv_compat.h).
 //  - 9..16 bits: int16/uint16 with com.microsoft QuantizeLinear/DequantizeLinear (ONNX Runtime's
 //    contrib ops); the default domain has 16-bit types only from opset 21.
-//  - every Conv gets its kernel_shape attribute written out (OpenCV requires it).
+//  - every Conv gets its kernel_shape attribute written out, every Gemm its transA/transB (OpenCV).
 // Opset: the model's own when >= 10 (QuantizeLinear-10 has per-tensor scales); raised to 13 only
 // when a per-channel DequantizeLinear is needed, and to 10 for older models (see opset_upgrade.h).
 #pragma once
@@ -31,7 +32,10 @@ namespace fxq::exporter {
 
 enum class QdqStyle {
   kOrt,     // integer initializers + DequantizeLinear for weights and biases (default)
-  kOpenCV,  // weights and biases as float initializers on the grid; loads in OpenCV 4.6's DNN importer
+  kOpenCV,  // weights and biases as float initializers on the grid; loads in OpenCV 4.6's DNN importer.
+            // Activations <= 8 bits only. ONNX Runtime (1.30 tested) re-quantizes float Conv/Gemm weights
+            // that sit between Q/DQ with its own scales at optimization level 'basic' and above
+            // (its WeightBiasQuantization pass), so use kOrt for ONNX Runtime (docs/qdq-export.md).
 };
 
 struct QdqOptions {
@@ -39,8 +43,8 @@ struct QdqOptions {
 };
 
 // Errors: a plan naming tensors the graph does not have, or of the wrong kind -> kInternal (plans
-// come from fxq); bits > 16 for activations/weights, biases that are unsigned or wider than 32 bits,
-// or a node whose op would need an opset conversion fxq lacks -> kUnsupported.
+// come from fxq); bits > 16 for activations/weights (> 8 for activations in the OpenCV style), unsigned
+// biases, or a node whose op would need an opset conversion fxq lacks -> kUnsupported.
 onnx::ModelProto export_qdq(const Graph& g, const quant::QuantPlan& plan, const QdqOptions& opt = {});
 
 // export_qdq + atomic write. out_path naming the same file as input_path (compared as canonical
