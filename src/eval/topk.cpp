@@ -6,7 +6,8 @@ namespace fxq {
 
 int64_t rank_of(const float* scores, int64_t num_classes, int64_t label) {
   int64_t rank = 0;
-  for (int64_t c = 0; c < num_classes; ++c) rank += scores[c] > scores[label];
+  const float s = scores[label];
+  for (int64_t c = 0; c < num_classes; ++c) rank += scores[c] > s || (scores[c] == s && c < label);
   return rank;
 }
 

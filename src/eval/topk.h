@@ -1,5 +1,7 @@
-// Top-k accuracy of classifier logits: the rank of the true class is the number of classes whose
-// score is strictly greater (ties count in the image's favour, as the reference script does).
+// Top-k accuracy of classifier logits. The rank of the true class is the number of classes ranked
+// before it: a higher score, or an equal score at a lower index (ties break as argmax does, so a
+// collapsed quantized model whose logits all tie is not counted correct). On float logits, where ties
+// do not occur, this equals the reference script's strict ranking.
 #pragma once
 #include <cstddef>
 #include <cstdint>
