@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bench_args.h"
 #include "data/image_folder.h"
 #include "data/image_stream.h"
 #include "data/preprocess_config.h"
@@ -29,14 +30,6 @@ using namespace fxq;
 using json = nlohmann::json;
 
 namespace {
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> r;
-  std::stringstream ss(s);
-  std::string t;
-  while (std::getline(ss, t, ',')) if (!t.empty()) r.push_back(t);
-  return r;
-}
 
 std::string run_capture(const std::string& cmd) {
   std::string out;
@@ -101,10 +94,7 @@ int child(const std::string& model, const std::string& cases, int threads, int r
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto opt = [&](const std::string& name, const std::string& def) {
-    auto it = std::find(args.begin(), args.end(), name);
-    return it != args.end() && it + 1 != args.end() ? *(it + 1) : def;
-  };
+  auto opt = [&](const std::string& name, const std::string& def) { return bench::flag_value(args, name, def); };
   if (!args.empty() && args[0] == "--child") return child(args[1], args[2], std::stoi(args[3]), std::stoi(args[4]));
 
   const std::string data = FXQ_SHARED_DATA_DIR, src = FXQ_SOURCE_DIR;
@@ -112,10 +102,10 @@ int main(int argc, char** argv) {
     std::cerr << "fxq_bench_engine: shared data missing at " << data << "\n";
     return 4;
   }
-  const auto threads = split(opt("--threads", "1,2"));
+  const auto threads = bench::split_list(opt("--threads", "1,2"));
   const int reps = std::stoi(opt("--reps", "30"));
   const size_t n_images = std::stoul(opt("--images", "8"));
-  const auto wanted = split(opt("--models", ""));
+  const auto wanted = bench::split_list(opt("--models", ""));
   const std::string out_dir = opt("--out", src + "/bench/results");
   std::filesystem::create_directories(out_dir);
 

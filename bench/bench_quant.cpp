@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bench_args.h"
 #include "data/image_stream.h"
 #include "data/labels.h"
 #include "data/preprocess_config.h"
@@ -31,24 +32,9 @@
 using namespace fxq;
 using json = nlohmann::json;
 
-namespace {
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> r;
-  std::stringstream ss(s);
-  std::string t;
-  while (std::getline(ss, t, ',')) if (!t.empty()) r.push_back(t);
-  return r;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto opt = [&](const std::string& name, const std::string& def) {
-    auto it = std::find(args.begin(), args.end(), name);
-    return it != args.end() && it + 1 != args.end() ? *(it + 1) : def;
-  };
+  auto opt = [&](const std::string& name, const std::string& def) { return bench::flag_value(args, name, def); };
   const std::string data = FXQ_SHARED_DATA_DIR;
   if (!std::filesystem::is_directory(data + "/models")) {
     std::cerr << "fxq_bench_quant: shared data missing at " << data << "\n";
@@ -56,8 +42,8 @@ int main(int argc, char** argv) {
   }
   const int wbits = std::stoi(opt("--wbits", "8")), abits = std::stoi(opt("--abits", "8"));
   const size_t n_calib = std::stoul(opt("--calib", "256")), n_search = std::stoul(opt("--search", "64"));
-  const auto wanted = split(opt("--models", ""));
-  const auto modes = split(opt("--modes", "aware"));
+  const auto wanted = bench::split_list(opt("--models", ""));
+  const auto modes = bench::split_list(opt("--modes", "aware"));
   const std::string out_dir = opt("--out", std::string(FXQ_SOURCE_DIR) + "/bench/results");
   std::filesystem::create_directories(out_dir);
   auto quiet = [](const std::string&) {};

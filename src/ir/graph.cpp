@@ -77,6 +77,13 @@ std::map<std::string, size_t> Graph::producers() const {
   return p;
 }
 
+void Graph::remove_nodes(const std::vector<bool>& drop) {
+  std::vector<Node> kept;
+  for (size_t k = 0; k < nodes.size(); ++k)
+    if (!drop[k]) kept.push_back(std::move(nodes[k]));
+  nodes = std::move(kept);
+}
+
 void Graph::topo_sort() {
   std::set<std::string> available;
   for (const auto& vi : inputs) available.insert(vi.name);

@@ -73,6 +73,8 @@ struct Graph {
   std::map<std::string, int> use_counts() const;
   // Index of the node producing each value.
   std::map<std::string, size_t> producers() const;
+  // Removes the nodes whose flag is set (drop.size() == nodes.size()), keeping the order of the rest.
+  void remove_nodes(const std::vector<bool>& drop);
   // Sort nodes topologically (stable: keeps the file's order where it is valid). A cycle or a
   // value read before anything produces it is a bad-input error.
   void topo_sort();

@@ -1,4 +1,8 @@
-// The one table of supported ops: one line per op, FXQ_OP(Abs)
+// The one table of supported ops: one line per op, kept sorted: FXQ_OP(<ONNX op type>). The op itself
+// lives in src/ops/<snake_case>.cpp and defines `extern const OpDef kOp_<type>`. `fxq ops` and the tests
+// that loop over every op read this table. Adding an op: write its file (attributes with their ONNX
+// defaults, the float reference kernel, MACs if it multiplies), add its line here, add its tests.
+FXQ_OP(Abs)
 FXQ_OP(Add)
 FXQ_OP(AveragePool)
 FXQ_OP(BatchNormalization)

@@ -4,19 +4,15 @@
 #include <cmath>
 
 #include "ops/op.h"
+#include "ops/softmax_axis.h"
 
 namespace fxq {
 namespace {
 
 void run(KernelArgs& a) {
   const Tensor& x = a.float_input(0);
-  const int64_t rank = x.rank();
-  int64_t axis = a.node.attr_int("axis", a.opset >= 13 ? -1 : 1);
-  if (axis < -rank || axis >= rank) a.fail_input("axis " + std::to_string(axis) + " is out of range for " + shape_str(x.shape));
-  if (axis < 0) axis += rank;
-  const int64_t outer = numel(Shape(x.shape.begin(), x.shape.begin() + axis));
-  const int64_t inner = a.opset >= 13 ? numel(Shape(x.shape.begin() + axis + 1, x.shape.end())) : 1;
-  const int64_t len = x.size() / std::max<int64_t>(1, outer * inner);
+  const SoftmaxAxis ax(a, x);
+  const int64_t outer = ax.outer, inner = ax.inner, len = ax.len;
   Tensor& y = a.output(0);
   y = Tensor::zeros(x.shape);
   if (x.size() == 0) return;

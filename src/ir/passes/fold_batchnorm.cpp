@@ -110,10 +110,7 @@ int fold_batchnorm(Graph& g) {
     drop[k] = true;
     ++folded;
   }
-  std::vector<Node> kept;
-  for (size_t k = 0; k < g.nodes.size(); ++k)
-    if (!drop[k]) kept.push_back(std::move(g.nodes[k]));
-  g.nodes = std::move(kept);
+  g.remove_nodes(drop);
   return folded;
 }
 

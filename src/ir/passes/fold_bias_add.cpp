@@ -76,10 +76,7 @@ int fold_bias_add(Graph& g) {
       break;
     }
   }
-  std::vector<Node> kept;
-  for (size_t k = 0; k < g.nodes.size(); ++k)
-    if (!drop[k]) kept.push_back(std::move(g.nodes[k]));
-  g.nodes = std::move(kept);
+  g.remove_nodes(drop);
   return folded;
 }
 

@@ -15,12 +15,9 @@ int remove_dead(Graph& g) {
     if (!keep[k]) continue;
     for (const auto& in : n.inputs) live.insert(in);
   }
-  std::vector<Node> kept;
-  for (size_t k = 0; k < g.nodes.size(); ++k) {
-    if (keep[k]) kept.push_back(std::move(g.nodes[k]));
-    else ++removed;
-  }
-  g.nodes = std::move(kept);
+  std::vector<bool> drop(keep.size());
+  for (size_t k = 0; k < keep.size(); ++k) removed += drop[k] = !keep[k];
+  g.remove_nodes(drop);
   for (auto it = g.initializers.begin(); it != g.initializers.end();) {
     if (live.count(it->first)) ++it;
     else it = g.initializers.erase(it);
