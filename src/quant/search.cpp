@@ -299,7 +299,7 @@ class Search {
     if (max_abs == 0) r.note += (r.note.empty() ? "" : "; ") + std::string("all values zero: frac set by the default policy");
     const int f0 = fixedpoint::choose_frac_for_range(max_abs, opt_.act_bits, is_signed);
     double best = std::numeric_limits<double>::infinity();
-    for (int c = 0; c < opt_.frac_candidates && f0 + c <= fixedpoint::kMaxFrac; ++c) {
+    for (int c = 0; c < opt_.act_frac_candidates && f0 + c <= fixedpoint::kMaxFrac; ++c) {
       const QFormat f{opt_.act_bits, f0 + c, is_signed};
       double err = 0;
       for (size_t i = 0; i < pre.size(); ++i) {

@@ -24,7 +24,8 @@ struct SearchOptions {
   int act_bits = 8;
   bool upstream_aware = true;
   bool per_channel = false;  // one weight frac per output channel (Conv, Gemm with transB) instead of per tensor
-  int frac_candidates = 4;  // fracs tried from the no-clipping frac upward (finer steps, more clipping)
+  int frac_candidates = 4;      // weight fracs tried from the no-clipping frac upward (finer steps, more clipping)
+  int act_frac_candidates = 8;  // the same for activations (cheap: no layer re-runs)
 };
 
 struct Trial {

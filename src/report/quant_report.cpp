@@ -98,6 +98,7 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
       {"preprocessing", opt.preprocessing.name},
       {"options", {{"weight_bits", opt.search.weight_bits}, {"act_bits", opt.search.act_bits},
                    {"upstream_aware", opt.search.upstream_aware}, {"frac_candidates", opt.search.frac_candidates},
+                   {"act_frac_candidates", opt.search.act_frac_candidates},
                    {"rounding", "half_to_even"},
                    {"weight_granularity", opt.search.per_channel ? "per_channel" : "per_tensor"}}},
       {"layers", layers},
