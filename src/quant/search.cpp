@@ -149,6 +149,15 @@ class Search {
       run_quantized(n);
       for (const auto& o : n.outputs)
         if (!o.empty()) fmt_[o] = fmt_.at(n.inputs[0]);
+    } else if (const Node* act = float_out ? fused_activation(n.outputs[0]) : nullptr) {
+      // A requantizing op (e.g. a residual Add) whose only reader is an activation: quantized after
+      // the activation, as layers are (unsigned after a ReLU: one more bit for the main path).
+      run_quantized(n);
+      LayerResult r;
+      r.node = n.name;
+      r.op = n.op_type;
+      pending_[act->name] = res_.layers.size();
+      res_.layers.push_back(std::move(r));
     } else if (float_out) {
       requantize(n);
     } else {
