@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command: set up (tools/setup.sh), make the demo images from Debian's
-# Fashion-MNIST package, and run fxq on the project's own demo model.
-# Today this describes the model (fxq info) and measures its float accuracy with fxq's engine
-# (fxq eval); 'fxq quantize' joins here once it exists.
+# Fashion-MNIST package, and run fxq's main job on the project's own demo model: describe it
+# (fxq info), then quantize it to 8-bit fixed point with calibration and evaluation images kept
+# apart (fxq quantize), writing demo-out/fashion_cnn.fxq.onnx and its JSON report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -13,9 +13,11 @@ fi
 python3=/usr/bin/python3
 $python3 tools/make_demo_images.py
 demo=calib/generated/fashion-mnist
+mkdir -p demo-out
 echo
-echo "== fxq info models/demo/fashion_cnn.onnx"
-build/fxq info models/demo/fashion_cnn.onnx
+echo "== fxq info models/demo/fashion_cnn.onnx --no-layers"
+build/fxq info models/demo/fashion_cnn.onnx --no-layers
 echo
-echo "== fxq eval models/demo/fashion_cnn.onnx on $demo/eval"
-build/fxq eval models/demo/fashion_cnn.onnx --images "$demo/eval" --labels "$demo/eval/labels.tsv" --preset fashion-mnist-28
+echo "== fxq quantize models/demo/fashion_cnn.onnx --calib $demo/calib --eval $demo/eval ..."
+build/fxq quantize models/demo/fashion_cnn.onnx --preset fashion-mnist-28 \
+    --calib "$demo/calib" --eval "$demo/eval" --labels "$demo/eval/labels.tsv" -o demo-out/fashion_cnn.fxq.onnx
