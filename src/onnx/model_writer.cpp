@@ -18,22 +18,10 @@ namespace {
 
 using TP = onnx::TensorProto;
 
-int elem_type(DType t) {
-  switch (t) {
-    case DType::kFloat32: return TP::FLOAT;
-    case DType::kInt64: return TP::INT64;
-    case DType::kInt32: return TP::INT32;
-    case DType::kInt8: return TP::INT8;
-    case DType::kUInt8: return TP::UINT8;
-    case DType::kBool: return TP::BOOL;
-  }
-  return TP::UNDEFINED;
-}
-
 void write_value_info(const ValueInfo& vi, onnx::ValueInfoProto* p) {
   p->set_name(vi.name);
   auto* tt = p->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(elem_type(vi.dtype));
+  tt->set_elem_type(dtype_to_proto(vi.dtype));
   if (!vi.has_shape) return;
   auto* shape = tt->mutable_shape();
   for (size_t k = 0; k < vi.shape.size(); ++k) {

@@ -28,18 +28,6 @@ DType dtype_from_proto(int t, const std::string& where) {
   }
 }
 
-int dtype_to_proto(DType t) {
-  switch (t) {
-    case DType::kFloat32: return TP::FLOAT;
-    case DType::kInt64: return TP::INT64;
-    case DType::kInt32: return TP::INT32;
-    case DType::kInt8: return TP::INT8;
-    case DType::kUInt8: return TP::UINT8;
-    case DType::kBool: return TP::BOOL;
-  }
-  return TP::UNDEFINED;
-}
-
 size_t elem_bytes(DType t) {
   switch (t) {
     case DType::kFloat32: case DType::kInt32: return 4;
@@ -74,6 +62,19 @@ std::string read_external(const TP& p, const std::string& where, const std::stri
 }
 
 }  // namespace
+
+int dtype_to_proto(DType t) {
+  switch (t) {
+    case DType::kFloat32: return TP::FLOAT;
+    case DType::kInt64: return TP::INT64;
+    case DType::kInt32: return TP::INT32;
+    case DType::kInt8: return TP::INT8;
+    case DType::kUInt8: return TP::UINT8;
+    case DType::kBool: return TP::BOOL;
+  }
+  return TP::UNDEFINED;
+}
+
 
 Tensor from_proto(const TP& p, const std::string& where, const std::string& base_dir) {
   Tensor t;

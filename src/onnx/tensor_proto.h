@@ -11,6 +11,9 @@ class TensorProto;
 
 namespace fxq::onnxio {
 
+// The onnx::TensorProto::DataType of a dtype.
+int dtype_to_proto(DType t);
+
 // `where` names the tensor in messages (e.g. "model.onnx: initializer 'conv1.weight'").
 // `base_dir` resolves external-data locations.
 Tensor from_proto(const onnx::TensorProto& p, const std::string& where, const std::string& base_dir = "");
