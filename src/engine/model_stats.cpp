@@ -44,10 +44,13 @@ ModelStats compute_stats(const Graph& g, const std::map<std::string, Shape>& sha
     l.name = n.name;
     l.op = n.op_type;
     ShapeArgs sa{n, {}, {}};
-    for (const auto& in : n.inputs) {
+    const bool qdq = n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear";
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const std::string& in = n.inputs[k];
       sa.in.push_back(in.empty() ? Shape{} : value_shapes[in]);
       const Tensor* w = g.initializer(in);
-      if (w && w->is_float()) {
+      // Weights: float or integer constants; not int64 shape/index data, not Q/DQ scales or zero points.
+      if (w && w->dtype != DType::kInt64 && !(qdq && k > 0)) {
         l.params += w->size();
         if (counted.insert(in).second) { st.params += w->size(); st.weight_bytes += static_cast<int64_t>(w->bytes()); }
       }

@@ -11,7 +11,7 @@ namespace fxq {
 struct LayerStats {
   std::string name, op;
   std::vector<Shape> out_shapes;
-  int64_t params = 0;  // elements of the float initializers the node reads
+  int64_t params = 0;  // elements of the weight initializers the node reads (float, or integer in QDQ models)
   int64_t macs = 0;    // multiply-accumulates for one run (batch of the input shapes used)
 };
 

@@ -54,7 +54,8 @@ int run_info(const InfoOptions& o) {
     std::printf("%s%s %d", first ? "" : ", ", op.c_str(), count);
     first = false;
   }
-  std::printf("\nparams    %lld (%sB of float32 weights)\n", static_cast<long long>(st.params), human(static_cast<double>(st.weight_bytes)).c_str());
+  std::printf("\nparams    %lld (%sB of weights %s)\n", static_cast<long long>(st.params), human(static_cast<double>(st.weight_bytes)).c_str(),
+              o.no_passes ? "as stored in the file" : "as the engine holds them after the passes; --no-passes: as stored");
   std::printf("MACs      %lld (%sMAC per run)\n", static_cast<long long>(st.macs), human(static_cast<double>(st.macs)).c_str());
   if (o.layers) {
     std::printf("\n%-4s %-36s %-18s %-22s %12s %14s\n", "#", "layer", "op", "output", "params", "MACs");
