@@ -26,7 +26,7 @@
 #include "eval/image_eval.h"
 #include "quant/search.h"
 #include "quant/simulate.h"
-#include "report/quant_report.h"
+#include "quant/plan_cost.h"
 #include "shared_models.h"
 
 using namespace fxq;

@@ -60,6 +60,12 @@ bool Graph::is_graph_output(const std::string& v) const {
   return false;
 }
 
+const Node* Graph::find_node(const std::string& name) const {
+  for (const auto& n : nodes)
+    if (n.name == name) return &n;
+  return nullptr;
+}
+
 std::map<std::string, int> Graph::use_counts() const {
   std::map<std::string, int> uses;
   for (const auto& n : nodes)

@@ -69,6 +69,7 @@ struct Graph {
   // Shape/dtype known for a value (graph input/output, value_info), or nullptr.
   const ValueInfo* find_value(const std::string& v) const;
   bool is_graph_output(const std::string& v) const;
+  const Node* find_node(const std::string& name) const;  // by node name, or nullptr
   // Number of nodes reading each value, plus one for each graph output.
   std::map<std::string, int> use_counts() const;
   // Index of the node producing each value.

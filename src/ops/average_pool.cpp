@@ -28,17 +28,7 @@ void run(KernelArgs& a) {
   const Tensor& x = a.float_input(0);
   const Window w = pool_window(a, x.shape);
   const bool count_include_pad = a.node.attr_int("count_include_pad", 0) != 0;
-  Tensor& y = a.output(0);
-  y = Tensor::zeros(pooled_shape(x.shape, w));
-  const int64_t planes = x.dim(0) * x.dim(1), in_plane = numel(w.in);
-  float* out = y.f.data();
-  for (int64_t p = 0; p < planes; ++p) {
-    const float* plane = x.f.data() + p * in_plane;
-    int64_t o[3];
-    for (o[0] = 0; o[0] < w.out[0]; ++o[0])
-      for (o[1] = 0; o[1] < w.out[1]; ++o[1])
-        for (o[2] = 0; o[2] < w.out[2]; ++o[2]) *out++ = window_mean(w, plane, o, count_include_pad);
-  }
+  pool_planes(x, w, a.output(0), [&](const float* plane, const int64_t o[3]) { return window_mean(w, plane, o, count_include_pad); });
 }
 
 }  // namespace

@@ -47,6 +47,34 @@ Window pool_window(const KernelArgs& a, const Shape& x);
 // [N, C, out...] for an [N, C, spatial...] input, with the window's last x.size() - 2 output sizes.
 Shape pooled_shape(const Shape& x, const Window& w);
 
+// Pools every [N, C] plane of x (window `w`, 3-D positions) into y, shaped pooled_shape(x, w):
+// y[plane, o] = f(plane data, o) for every output position o.
+template <class F>
+void pool_planes(const Tensor& x, const Window& w, Tensor& y, F f) {
+  y = Tensor::zeros(pooled_shape(x.shape, w));
+  const int64_t planes = x.dim(0) * x.dim(1), in_plane = numel(w.in);
+  float* out = y.f.data();
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* plane = x.f.data() + p * in_plane;
+    int64_t o[3];
+    for (o[0] = 0; o[0] < w.out[0]; ++o[0])
+      for (o[1] = 0; o[1] < w.out[1]; ++o[1])
+        for (o[2] = 0; o[2] < w.out[2]; ++o[2]) *out++ = f(plane, o);
+  }
+}
+
+// Reduces every [N, C] plane over all spatial dims into y of shape [N, C, 1, ...]: y[p] = f(data, n).
+template <class F>
+void reduce_planes(const KernelArgs& a, const Tensor& x, Tensor& y, F f) {
+  if (x.rank() < 2) a.fail_input("input " + shape_str(x.shape) + " must be [N, C, spatial...]");
+  Shape out_shape = x.shape;
+  for (size_t k = 2; k < out_shape.size(); ++k) out_shape[k] = 1;
+  y = Tensor::zeros(out_shape);
+  const int64_t planes = x.dim(0) * x.dim(1), inner = numel(Shape(x.shape.begin() + 2, x.shape.end()));
+  if (inner == 0) a.fail_input("input " + shape_str(x.shape) + " has an empty spatial dim");
+  for (int64_t p = 0; p < planes; ++p) y.f[p] = f(x.f.data() + p * inner, inner);
+}
+
 // Spatial dims of an [N, C, spatial...] shape.
 inline Shape spatial_dims(const Shape& s) { return Shape(s.begin() + 2, s.end()); }
 

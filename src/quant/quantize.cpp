@@ -127,6 +127,7 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
 
   // 4. Outputs: the QDQ model, then the report.
   out.model_stats = compute_stats(g);
+  out.cost = plan_cost(g, out.search, out.model_stats);
   t0 = Clock::now();
   if (!opt.out_path.empty()) exporter::write_qdq(g, out.search.plan, opt.out_path, opt.model, {opt.qdq_style});
   out.phase_seconds["export"] = seconds_since(t0);

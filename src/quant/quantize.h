@@ -12,6 +12,7 @@
 #include "eval/topk.h"
 #include "export/qdq_export.h"
 #include "quant/observers/observer.h"
+#include "quant/plan_cost.h"
 #include "quant/search.h"
 
 namespace fxq::quant {
@@ -39,6 +40,7 @@ struct QuantizeOutcome {
   SearchResult search;
   std::map<std::string, TensorStats> stats;  // per quantization point, over all calibration images
   ModelStats model_stats;                    // MACs and params per layer (float model)
+  PlanCost cost;                             // weight memory and bit-ops of the plan
   std::vector<std::string> calib_files;
   size_t calib_skipped = 0;
   AccuracyPair accuracy;

@@ -20,31 +20,7 @@ json trials_json(const std::vector<Trial>& t) {
 
 double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
 
-const Node* node_named(const Graph& g, const std::string& name) {
-  for (const auto& n : g.nodes)
-    if (n.name == name) return &n;
-  return nullptr;
-}
-
 }  // namespace
-
-PlanCost plan_cost(const Graph& g, const SearchResult& s, const ModelStats& ms) {
-  PlanCost c;
-  std::map<std::string, int64_t> macs;
-  for (const auto& l : ms.layers) macs[l.name] = l.macs;
-  for (const auto& r : s.layers) {
-    const Node* n = node_named(g, r.node);
-    if (!r.has_weight || !n) continue;
-    const int64_t nw = g.initializer(n->inputs[1])->size();
-    const int64_t nb = n->inputs.size() > 2 && !n->inputs[2].empty() ? g.initializer(n->inputs[2])->size() : 0;
-    c.weight_bits += static_cast<double>(nw) * r.weight.bits + 32.0 * nb;
-    c.all8_bits += 8.0 * nw + 32.0 * nb;
-    c.float32_bits += 32.0 * (nw + nb);
-    c.bitops += static_cast<double>(macs[r.node]) * r.weight.bits * r.input.bits;
-    c.all8_bitops += 64.0 * static_cast<double>(macs[r.node]);
-  }
-  return c;
-}
 
 json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutcome& out) {
   std::string file_list;
@@ -85,7 +61,7 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
   json float_nodes = json::array();
   for (const auto& [name, reason] : out.search.plan.float_nodes) float_nodes.push_back({{"name", name}, {"reason", reason}});
 
-  const PlanCost c = plan_cost(g, out.search, out.model_stats);
+  const PlanCost& c = out.cost;
   json report = {
       {"schema_version", kReportSchemaVersion},
       {"fxq_version", FXQ_VERSION},

@@ -4,10 +4,8 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "engine/prepare.h"
 #include "quant/observers/observer.h"
 #include "quant/quantize.h"
-#include "report/quant_report.h"
 
 namespace fxq::cli {
 namespace {
@@ -35,8 +33,7 @@ int run_quantize_cmd(QuantizeCli& c) {
   if (c.q.report_path.empty()) c.q.report_path = replace_extension(c.q.out_path, ".json");
   quant::QuantizeOutcome r = quant::run_quantize(c.q, warn);
 
-  PreparedModel m = prepare_model(c.q.model);
-  const quant::PlanCost cost = quant::plan_cost(m.graph, r.search, r.model_stats);
+  const quant::PlanCost& cost = r.cost;
   std::printf("fxq quantize  %s\n", c.q.model.c_str());
   std::printf("  calibration  %zu images from %s (%zu in the search, %s), %s statistics\n",
               r.calib_files.size() - r.calib_skipped, c.q.calib_dir.c_str(),
