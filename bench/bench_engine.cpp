@@ -3,8 +3,10 @@
 // the median and the 10th/90th percentiles of per-image latency are reported, plus fxq's peak RSS.
 //
 // usage: fxq_bench_engine [--threads 1,2] [--reps 30] [--images 8] [--models key,key] [--out DIR]
+//        fxq_bench_engine --profile MODEL.onnx [REPS]   (time per op type and slowest nodes)
 // Each (model, threads) point runs in a child process (this binary with --child) so that peak RSS
 // and thread pools are per point. Writes DIR/engine.json and DIR/engine.md.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -90,12 +92,48 @@ int child(const std::string& model, const std::string& cases, int threads, int r
   return 0;
 }
 
+// --profile: where fxq's time goes, per op type and for the slowest nodes (random input, `reps` runs).
+int profile(const std::string& model, int reps) {
+  if (getenv("MALLOPT")) { mallopt(M_MMAP_THRESHOLD, 1 << 30); mallopt(M_TRIM_THRESHOLD, 1 << 30); }
+  PreparedModel m = prepare_model(model);
+  Executor exec(m.graph);
+  const auto& vi = m.graph.inputs[0];
+  Shape shape = vi.shape;
+  for (auto& d : shape) d = d < 0 ? 1 : d;
+  Tensor x = Tensor::zeros(shape);
+  for (size_t k = 0; k < x.f.size(); ++k) x.f[k] = static_cast<float>((k * 2654435761u) % 1000) / 1000.0f;
+  std::vector<double> node_s(m.graph.nodes.size(), 0.0);
+  ExecHooks hooks;
+  hooks.on_node_time = [&](size_t k, double s) { node_s[k] += s; };
+  exec.run({{vi.name, x}});
+  std::fill(node_s.begin(), node_s.end(), 0.0);
+  for (int r = 0; r < reps; ++r) exec.run({{vi.name, x}}, &hooks);
+  std::map<std::string, double> by_type;
+  double total = 0;
+  for (size_t k = 0; k < node_s.size(); ++k) by_type[m.graph.nodes[k].op_type] += node_s[k], total += node_s[k];
+  std::vector<std::pair<double, std::string>> rows;
+  for (const auto& [t, s] : by_type) rows.push_back({s, t});
+  std::sort(rows.rbegin(), rows.rend());
+  std::printf("%s: %.3f ms per run in kernels (%d runs)\n", model.c_str(), 1e3 * total / reps, reps);
+  for (const auto& [s, t] : rows) std::printf("  %-20s %8.3f ms %5.1f %%\n", t.c_str(), 1e3 * s / reps, 100 * s / total);
+  std::vector<size_t> order(node_s.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return node_s[a] > node_s[b]; });
+  std::printf("  slowest nodes:\n");
+  for (size_t k = 0; k < std::min<size_t>(12, order.size()); ++k) {
+    const Node& n = m.graph.nodes[order[k]];
+    std::printf("  %-40s %8.3f ms\n", n.describe().c_str(), 1e3 * node_s[order[k]] / reps);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto opt = [&](const std::string& name, const std::string& def) { return bench::flag_value(args, name, def); };
   if (!args.empty() && args[0] == "--child") return child(args[1], args[2], std::stoi(args[3]), std::stoi(args[4]));
+  if (!args.empty() && args[0] == "--profile") return profile(args.at(1), args.size() > 2 ? std::stoi(args[2]) : 10);
 
   const std::string data = FXQ_SHARED_DATA_DIR, src = FXQ_SOURCE_DIR;
   if (!std::filesystem::is_directory(data + "/models")) {

@@ -1,5 +1,6 @@
 #include "engine/executor.h"
 
+#include <chrono>
 #include <set>
 #include <unordered_map>
 
@@ -83,6 +84,8 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
     }
     out.assign(node.outputs.size(), Tensor());
     KernelArgs args{node, graph_.opset, in, out};
+    const bool timed = hooks && hooks->on_node_time;
+    const auto t0 = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     try {
       ops_[k]->run(args);
     } catch (const Error& e) {
@@ -92,6 +95,7 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
     } catch (const std::exception& e) {
       fail(ExitCode::kInternal, graph_.path + ": " + node.describe() + ": " + e.what());
     }
+    if (timed) hooks->on_node_time(k, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     for (size_t o = 0; o < node.outputs.size(); ++o) {
       if (node.outputs[o].empty()) continue;
       FXQ_CHECK(static_cast<int64_t>(out[o].is_float() ? out[o].f.size() : out[o].i.size()) == out[o].size(),

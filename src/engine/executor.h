@@ -15,6 +15,9 @@ namespace fxq {
 struct ExecHooks {
   // Called with every value a node produces, right after the node ran; may modify it in place.
   std::function<void(const Node& node, const std::string& value, Tensor& t)> on_value;
+  // Called after each node with its index in graph.nodes and the seconds its kernel took (profiling);
+  // the clock is only read when this is set.
+  std::function<void(size_t node_index, double seconds)> on_node_time;
 };
 
 class Executor {

@@ -35,6 +35,23 @@ BroadcastIndex::BroadcastIndex(const Shape& in, const Shape& out) {
   }
 }
 
+int64_t broadcast_inner_run(const Shape& xs, const Shape& ys, const Shape& out, int64_t& step_x, int64_t& step_y) {
+  const size_t r = out.size();
+  auto dim = [r](const Shape& s, size_t d) { return d + s.size() < r ? int64_t{1} : s[d + s.size() - r]; };
+  int64_t run = 1;
+  int fx = -1, fy = -1;  // per input: 1 = has the dim, 0 = broadcast along it, -1 = not decided yet
+  for (size_t d = r; d-- > 0;) {
+    if (out[d] == 1) continue;  // a unit dim fits either pattern
+    const int gx = dim(xs, d) == out[d] ? 1 : 0, gy = dim(ys, d) == out[d] ? 1 : 0;
+    if (fx == -1) fx = gx, fy = gy;
+    if (gx != fx || gy != fy) break;
+    run *= out[d];
+  }
+  step_x = fx == 1 ? 1 : 0;
+  step_y = fy == 1 ? 1 : 0;
+  return run;
+}
+
 void require_same_dtype(const KernelArgs& a, const Tensor& x, const Tensor& y) {
   if (x.dtype != y.dtype)
     a.fail_input(std::string("inputs have different dtypes (") + dtype_name(x.dtype) + " and " +

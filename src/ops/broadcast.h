@@ -2,6 +2,7 @@
 // Shapes are aligned on their last dims; two dims match when equal or when one of them is 1
 // (so 1 against 0 gives 0: zero-size dims give empty outputs).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -30,13 +31,36 @@ class BroadcastIndex {
   std::vector<int64_t> out_strides_, in_strides_;  // in_strides_ is 0 on broadcast dims
 };
 
-// z[k] = f(x[ix(k)], y[iy(k)]) over the broadcast shape `out`.
+// The longest run of trailing output dims over which each input advances uniformly: returns its
+// element count and, per input, the step within the run (1: the input has those dims, 0: broadcast).
+int64_t broadcast_inner_run(const Shape& xs, const Shape& ys, const Shape& out, int64_t& step_x, int64_t& step_y);
+
+// z[k] = f(x[ix(k)], y[iy(k)]) over the broadcast shape `out`, run by run (parallel for large outputs;
+// each element is computed the same way whatever the thread count).
 template <class R, class A, class B, class F>
 void broadcast_apply(const std::vector<A>& x, const Shape& xs, const std::vector<B>& y, const Shape& ys,
                      const Shape& out, std::vector<R>& z, F f) {
   BroadcastIndex ix(xs, out), iy(ys, out);
-  z.resize(static_cast<size_t>(numel(out)));
-  for (int64_t k = 0; k < static_cast<int64_t>(z.size()); ++k) z[k] = f(x[ix(k)], y[iy(k)]);
+  const int64_t n = numel(out);
+  z.resize(static_cast<size_t>(n));
+  if (n == 0) return;
+  int64_t sx = 0, sy = 0;
+  const int64_t run = broadcast_inner_run(xs, ys, out, sx, sy);
+  const int64_t runs = n / run, runs_per_task = std::max<int64_t>(1, kElementGrain / run);
+  const A* xp = x.data();
+  const B* yp = y.data();
+  R* zp = z.data();
+  parallel_range(runs, runs_per_task, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const A* xr = xp + ix(r * run);
+      const B* yr = yp + iy(r * run);
+      R* zr = zp + r * run;
+      if (sx && sy) for (int64_t k = 0; k < run; ++k) zr[k] = f(xr[k], yr[k]);
+      else if (sx) for (int64_t k = 0; k < run; ++k) zr[k] = f(xr[k], yr[0]);
+      else if (sy) for (int64_t k = 0; k < run; ++k) zr[k] = f(xr[0], yr[k]);
+      else for (int64_t k = 0; k < run; ++k) zr[k] = f(xr[0], yr[0]);
+    }
+  });
 }
 
 // Inputs x and y must have the same dtype; a mismatch is a bad-input error naming the node.

@@ -36,7 +36,7 @@ void run(KernelArgs& a) {
     hi = bound<float>(a, 2, x.dtype, hi);
   }
   // std::max/min keep a NaN x (it compares false) instead of replacing it with a bound.
-  unary_float(a, [=](double v) { return std::min(std::max(v, double{lo}), double{hi}); });
+  unary_float_fast(a, [=](float v) { return std::min(std::max(v, lo), hi); });
 }
 }  // namespace
 

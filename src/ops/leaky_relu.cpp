@@ -6,8 +6,8 @@
 namespace fxq {
 namespace {
 void run(KernelArgs& a) {
-  const double alpha = a.node.attr_float("alpha", 0.01f);
-  unary_float(a, [=](double x) { return x >= 0 ? x : alpha * x; });
+  const float alpha = a.node.attr_float("alpha", 0.01f);
+  unary_float_fast(a, [=](float x) { return x >= 0 ? x : alpha * x; });
 }
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "ops/tensor_copy.h"
 
+#include "common/parallel.h"
+
 #include <algorithm>
 
 namespace fxq {
@@ -32,16 +34,44 @@ Tensor take(const Tensor& x, Shape shape, const std::vector<int64_t>& src, doubl
   return y;
 }
 
+namespace {
+
+// y[k] = x[source of k] for a strided view, one innermost row at a time (parallel for large views).
+template <class T>
+void copy_strided(const std::vector<T>& x, std::vector<T>& y, const Shape& shape, int64_t offset,
+                  const std::vector<int64_t>& strides) {
+  const size_t r = shape.size();
+  const int64_t n = static_cast<int64_t>(y.size());
+  const int64_t inner = r == 0 ? 1 : shape[r - 1], step = r == 0 ? 0 : strides[r - 1];
+  if (n == 0 || inner == 0) return;
+  const T* xp = x.data();
+  T* yp = y.data();
+  parallel_range(n / inner, std::max<int64_t>(1, (1 << 14) / inner), [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      int64_t src = offset, rest = row;
+      for (size_t d = r - 1; d-- > 0;) {
+        src += (rest % shape[d]) * strides[d];
+        rest /= shape[d];
+      }
+      T* dst = yp + row * inner;
+      if (step == 1) std::copy_n(xp + src, inner, dst);
+      else for (int64_t k = 0; k < inner; ++k) dst[k] = xp[src + k * step];
+    }
+  });
+}
+
+}  // namespace
+
 Tensor strided_view(const Tensor& x, Shape shape, int64_t offset, const std::vector<int64_t>& strides) {
   FXQ_CHECK(strides.size() == shape.size(), "strided_view: one stride per dim");
-  std::vector<int64_t> src(static_cast<size_t>(numel(shape)));
-  for_each_index(shape, [&](const std::vector<int64_t>& idx, int64_t k) {
-    int64_t s = offset;
-    for (size_t d = 0; d < idx.size(); ++d) s += idx[d] * strides[d];
-    FXQ_CHECK(s >= 0 && s < x.size(), "strided_view: index outside the input");
-    src[k] = s;
-  });
-  return take(x, std::move(shape), src);
+  Tensor y = alloc_like(x, shape);
+  if (y.size() == 0) return y;
+  int64_t lo = offset, hi = offset;  // the smallest and largest source index reached
+  for (size_t d = 0; d < shape.size(); ++d) (strides[d] < 0 ? lo : hi) += (shape[d] - 1) * strides[d];
+  FXQ_CHECK(lo >= 0 && hi < x.size(), "strided_view: index outside the input");
+  if (x.is_float()) copy_strided(x.f, y.f, shape, offset, strides);
+  else copy_strided(x.i, y.i, shape, offset, strides);
+  return y;
 }
 
 Tensor permute(const Tensor& x, const Shape& view, const std::vector<int64_t>& perm) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "common/parallel.h"
 #include "ops/op.h"
 
 namespace fxq {
@@ -25,6 +26,24 @@ void unary_float(KernelArgs& a, F f) {
   Tensor& y = a.output(0);
   y = Tensor::zeros(x.shape);
   for (size_t k = 0; k < x.f.size(); ++k) y.f[k] = static_cast<float>(f(static_cast<double>(x.f[k])));
+}
+
+// Elements per task of the elementwise kernels (a fixed cut: see common/parallel.h).
+constexpr int64_t kElementGrain = 1 << 14;
+
+// y = f(x) for a float32 input 0 with f evaluated in float: the fast path for ops whose float result
+// equals the double-evaluated one (min/max, one multiply: IEEE double rounding of a float product or
+// sum is innocuous), or that accept float accuracy (exp-based activations). Runs on the thread pool.
+template <class F>
+void unary_float_fast(KernelArgs& a, F f) {
+  const Tensor& x = a.float_input(0);
+  Tensor& y = a.output(0);
+  y = Tensor::zeros(x.shape);
+  const float* xp = x.f.data();
+  float* yp = y.f.data();
+  parallel_range(static_cast<int64_t>(x.f.size()), kElementGrain, [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) yp[k] = f(xp[k]);
+  });
 }
 
 // As unary_float, and integer (not bool) inputs use fi on int64 with the result wrapped to the dtype.
