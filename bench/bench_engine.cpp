@@ -3,7 +3,7 @@
 // the median and the 10th/90th percentiles of per-image latency are reported, plus fxq's peak RSS.
 //
 // usage: fxq_bench_engine [--threads 1,2] [--reps 30] [--images 8] [--models key,key] [--out DIR]
-//        fxq_bench_engine --profile MODEL.onnx [REPS]   (time per op type and slowest nodes)
+//        fxq_bench_engine --profile MODEL.onnx [REPS [THREADS]]   (time per op type and slowest nodes)
 // Each (model, threads) point runs in a child process (this binary with --child) so that peak RSS
 // and thread pools are per point. Writes DIR/engine.json and DIR/engine.md.
 #include <malloc.h>
@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "bench_args.h"
+#include "common/parallel.h"
 #include "data/image_folder.h"
 #include "data/image_stream.h"
 #include "data/preprocess_config.h"
@@ -133,7 +134,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto opt = [&](const std::string& name, const std::string& def) { return bench::flag_value(args, name, def); };
   if (!args.empty() && args[0] == "--child") return child(args[1], args[2], std::stoi(args[3]), std::stoi(args[4]));
-  if (!args.empty() && args[0] == "--profile") return profile(args.at(1), args.size() > 2 ? std::stoi(args[2]) : 10);
+  if (!args.empty() && args[0] == "--profile") {
+    set_num_threads(args.size() > 3 ? std::stoi(args[3]) : 1);
+    return profile(args.at(1), args.size() > 2 ? std::stoi(args[2]) : 10);
+  }
 
   const std::string data = FXQ_SHARED_DATA_DIR, src = FXQ_SOURCE_DIR;
   if (!std::filesystem::is_directory(data + "/models")) {

@@ -1,9 +1,11 @@
 // Kernels of the "nn" ops: hand-computed small cases (expected numbers worked out by hand in the
 // comments), conv2d_fast against conv2d_reference on seeded random shapes, MAC counts, errors.
 #include <functional>
+#include <limits>
 #include <random>
 
 #include "op_test_util.h"
+#include "common/parallel.h"
 #include "ops/conv_kernels.h"
 
 using namespace fxq;
@@ -131,6 +133,12 @@ TEST_CASE("conv2d_fast matches conv2d_reference", "[ops]") {
       {1, 2, 3, 1, 1, 17, 1, 3, 1, 2, 1, 1, 0, 1, 0, 1},     // 1-D as 1 x W
       {1, 3, 2, 1, 4, 4, 5, 5, 1, 1, 1, 1, 3, 3, 3, 3},      // kernel larger than the input
       {1, 64, 8, 1, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   // several im2col blocks
+      // large enough to be cut into tasks (row blocks, channel blocks; see gemm_tiles)
+      {2, 32, 48, 1, 37, 41, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},  // row blocks, batch 2
+      {1, 256, 200, 1, 9, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0}, // pointwise, channel blocks (200 = 64+64+64+8)
+      {1, 96, 130, 2, 13, 13, 3, 3, 2, 1, 1, 1, 1, 0, 2, 1}, // grouped, channel blocks, asymmetric pads
+      {1, 48, 48, 48, 57, 61, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, // depthwise, several planes per task
+      {2, 16, 32, 16, 30, 30, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2}, // depthwise x2, stride 3, dilation 2
   };
   for (const ConvCase& c : cases) check_fast_vs_reference(c, rng);
   std::uniform_int_distribution<int64_t> d(0, 1 << 20);
@@ -143,6 +151,61 @@ TEST_CASE("conv2d_fast matches conv2d_reference", "[ops]") {
     c.top = d(rng) % c.k_h, c.left = d(rng) % c.k_w, c.bottom = d(rng) % c.k_h, c.right = d(rng) % c.k_w;
     c.in_h = (c.k_h - 1) * c.dil_h + 1 + d(rng) % 9, c.in_w = (c.k_w - 1) * c.dil_w + 1 + d(rng) % 9;
     check_fast_vs_reference(c, rng);
+  }
+}
+
+TEST_CASE("conv2d_fast is bit-identical at 1 and 2 threads", "[ops]") {
+  std::mt19937 rng(99);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (const ConvCase& c : std::vector<ConvCase>{{2, 32, 48, 1, 37, 41, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+                                                 {1, 256, 200, 1, 9, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+                                                 {1, 48, 48, 48, 57, 61, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}}) {
+    Conv2dShape s;
+    s.batch = c.batch, s.c_in = c.c_in, s.c_out = c.c_out, s.group = c.group, s.in_h = c.in_h, s.in_w = c.in_w;
+    s.k_h = c.k_h, s.k_w = c.k_w, s.stride_h = c.stride_h, s.stride_w = c.stride_w, s.pad_top = c.top, s.pad_left = c.left;
+    s.out_h = (c.in_h + c.top + c.bottom - c.k_h) / c.stride_h + 1;
+    s.out_w = (c.in_w + c.left + c.right - c.k_w) / c.stride_w + 1;
+    std::vector<float> x(s.batch * s.c_in * s.in_h * s.in_w), w(s.c_out * s.c_in / s.group * s.k_h * s.k_w), b(s.c_out);
+    for (auto* v : {&x, &w, &b})
+      for (float& e : *v) e = u(rng);
+    std::vector<float> y1(s.batch * s.c_out * s.out_h * s.out_w), y2(y1.size());
+    set_num_threads(1);
+    conv2d_fast(s, x.data(), w.data(), b.data(), y1.data());
+    set_num_threads(2);
+    conv2d_fast(s, x.data(), w.data(), b.data(), y2.data());
+    set_num_threads(0);
+    CHECK(y1 == y2);
+  }
+}
+
+TEST_CASE("MaxPool 2-D fast path matches a direct loop on random shapes", "[ops]") {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int64_t> d(0, 1 << 20);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (int t = 0; t < 60; ++t) {
+    const int64_t kh = 1 + d(rng) % 4, kw = 1 + d(rng) % 4, sh = 1 + d(rng) % 3, sw = 1 + d(rng) % 3;
+    const int64_t dh = 1 + d(rng) % 2, dw = 1 + d(rng) % 2, top = d(rng) % kh, left = d(rng) % kw;
+    const int64_t bottom = d(rng) % kh, right = d(rng) % kw, ceil_mode = d(rng) % 2;
+    const int64_t ih = (kh - 1) * dh + 1 + d(rng) % 9, iw = (kw - 1) * dw + 1 + d(rng) % 9, c = 1 + d(rng) % 3;
+    Tensor x = Tensor::zeros({1, c, ih, iw});
+    for (float& e : x.f) e = u(rng);
+    const Tensor y = run1("MaxPool", {&x}, {{"kernel_shape", attr_ints({kh, kw})}, {"strides", attr_ints({sh, sw})},
+                                            {"dilations", attr_ints({dh, dw})}, {"pads", attr_ints({top, left, bottom, right})},
+                                            {"ceil_mode", attr_i(ceil_mode)}});
+    const int64_t oh = y.dim(2), ow = y.dim(3);
+    INFO("k " << kh << "x" << kw << " s " << sh << "," << sw << " d " << dh << "," << dw << " pads " << top << ","
+              << left << "," << bottom << "," << right << " ceil " << ceil_mode << " in " << ih << "x" << iw);
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          float m = std::numeric_limits<float>::lowest();
+          for (int64_t ky = 0; ky < kh; ++ky)
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              const int64_t iy = oy * sh - top + ky * dh, ix = ox * sw - left + kx * dw;
+              if (iy >= 0 && iy < ih && ix >= 0 && ix < iw) m = std::max(m, x.f[(ch * ih + iy) * iw + ix]);
+            }
+          REQUIRE(y.f[(ch * oh + oy) * ow + ox] == m);
+        }
   }
 }
 

@@ -2,6 +2,8 @@
 // results have to be identical whatever the thread count, and Eigen's blocking depends on it.
 #include "ops/conv_kernels.h"
 
+#include "common/parallel.h"
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <vector>
@@ -13,8 +15,10 @@ namespace {
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMat = Eigen::Map<const RowMat>;
 using StridedMat = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
+using ConstStridedMat = Eigen::Map<const RowMat, 0, Eigen::OuterStride<>>;
 
 constexpr int64_t kColBlockFloats = 1 << 19;  // im2col block of at most 2 MiB
+constexpr int64_t kTaskMacs = 1 << 18;        // work below which a conv (or a depthwise task) is not split
 
 // Output positions [lo, hi) along one axis whose input o * stride + offset lies in [0, len).
 void valid_outputs(int64_t offset, int64_t stride, int64_t len, int64_t out_len, int64_t& lo, int64_t& hi) {
@@ -24,55 +28,47 @@ void valid_outputs(int64_t offset, int64_t stride, int64_t len, int64_t out_len,
   hi = std::clamp(hi, lo, out_len);
 }
 
-void add_bias(const Conv2dShape& s, const float* bias, float* y) {
+// y[c, k] += bias[c] for `rows` channels of `cols` values each, `stride` apart.
+void add_bias_rows(const float* bias, int64_t rows, int64_t cols, int64_t stride, float* y) {
   if (!bias) return;
-  const int64_t plane = s.out_h * s.out_w;
-  for (int64_t n = 0; n < s.batch; ++n)
-    for (int64_t co = 0; co < s.c_out; ++co) {
-      float* yp = y + (n * s.c_out + co) * plane;
-      for (int64_t k = 0; k < plane; ++k) yp[k] += bias[co];
-    }
+  for (int64_t c = 0; c < rows; ++c) {
+    float* yc = y + c * stride;
+    const float b = bias[c];
+    for (int64_t k = 0; k < cols; ++k) yc[k] += b;
+  }
 }
 
-// One output plane of a conv with one input channel per group: y += w (*) x.
-void depthwise_plane(const Conv2dShape& s, const float* xp, const float* wk, float* yp) {
-  std::vector<int64_t> lo(s.k_w), hi(s.k_w);
-  for (int64_t kx = 0; kx < s.k_w; ++kx)
-    valid_outputs(kx * s.dil_w - s.pad_left, s.stride_w, s.in_w, s.out_w, lo[kx], hi[kx]);
+// One output plane of a conv with one input channel per group: y += w (*) x, through a zero-padded
+// copy of the input plane (`buf`) so that the tap loops have no bounds checks and vectorize.
+template <int kStrideW>
+void depthwise_rows(const Conv2dShape& s, const float* padded, int64_t wp, const float* wk, float* yp) {
+  const int64_t sw = kStrideW > 0 ? kStrideW : s.stride_w;
   for (int64_t oy = 0; oy < s.out_h; ++oy) {
-    float* yrow = yp + oy * s.out_w;
+    float* __restrict yrow = yp + oy * s.out_w;
     for (int64_t ky = 0; ky < s.k_h; ++ky) {
-      const int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dil_h;
-      if (iy < 0 || iy >= s.in_h) continue;
-      const float* xrow = xp + iy * s.in_w;
+      const float* xrow = padded + (oy * s.stride_h + ky * s.dil_h) * wp;
       for (int64_t kx = 0; kx < s.k_w; ++kx) {
         const float wv = wk[ky * s.k_w + kx];
-        const int64_t offset = kx * s.dil_w - s.pad_left;
-        for (int64_t ox = lo[kx]; ox < hi[kx]; ++ox) yrow[ox] += wv * xrow[ox * s.stride_w + offset];
+        const float* __restrict xr = xrow + kx * s.dil_w;
+        for (int64_t ox = 0; ox < s.out_w; ++ox) yrow[ox] += wv * xr[ox * sw];
       }
     }
   }
 }
 
-void depthwise(const Conv2dShape& s, const float* x, const float* w, float* y) {
-  const int64_t multiplier = s.c_out / s.group;
-  const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w, taps = s.k_h * s.k_w;
-  for (int64_t n = 0; n < s.batch; ++n)
-    for (int64_t co = 0; co < s.c_out; ++co)
-      depthwise_plane(s, x + (n * s.c_in + co / multiplier) * in_plane, w + co * taps,
-                      y + (n * s.c_out + co) * out_plane);
-}
-
-// 1x1, stride 1, no padding: per batch and group, Y[cog, HW] = W[cog, cig] * X[cig, HW].
-void pointwise(const Conv2dShape& s, const float* x, const float* w, float* y) {
-  const int64_t cig = s.c_in / s.group, cog = s.c_out / s.group, plane = s.in_h * s.in_w;
-  for (int64_t n = 0; n < s.batch; ++n)
-    for (int64_t g = 0; g < s.group; ++g) {
-      ConstMat wg(w + g * cog * cig, cog, cig);
-      ConstMat xg(x + (n * s.c_in + g * cig) * plane, cig, plane);
-      Eigen::Map<RowMat> yg(y + (n * s.c_out + g * cog) * plane, cog, plane);
-      yg.noalias() = wg * xg;
-    }
+void depthwise_plane(const Conv2dShape& s, const float* xp, const float* wk, float* yp, std::vector<float>& buf) {
+  const int64_t hp = (s.out_h - 1) * s.stride_h + (s.k_h - 1) * s.dil_h + 1;
+  const int64_t wp = (s.out_w - 1) * s.stride_w + (s.k_w - 1) * s.dil_w + 1;
+  buf.assign(static_cast<size_t>(hp * wp), 0.0f);
+  for (int64_t r = 0; r < hp; ++r) {
+    const int64_t iy = r - s.pad_top;
+    if (iy < 0 || iy >= s.in_h) continue;
+    const int64_t c0 = std::max<int64_t>(0, s.pad_left), c1 = std::min(wp, s.in_w + s.pad_left);
+    if (c1 > c0) std::copy_n(xp + iy * s.in_w + (c0 - s.pad_left), c1 - c0, buf.data() + r * wp + c0);
+  }
+  if (s.stride_w == 1) depthwise_rows<1>(s, buf.data(), wp, wk, yp);
+  else if (s.stride_w == 2) depthwise_rows<2>(s, buf.data(), wp, wk, yp);
+  else depthwise_rows<0>(s, buf.data(), wp, wk, yp);
 }
 
 // Columns for output rows [oy0, oy1) of one group: col[(ci, ky, kx), (oy - oy0) * out_w + ox].
@@ -100,23 +96,71 @@ void im2col_rows(const Conv2dShape& s, const float* xg, int64_t oy0, int64_t oy1
       }
 }
 
-void im2col_gemm(const Conv2dShape& s, const float* x, const float* w, float* y) {
-  const int64_t cig = s.c_in / s.group, cog = s.c_out / s.group;
-  const int64_t depth = cig * s.k_h * s.k_w, plane = s.out_h * s.out_w;
-  const int64_t rows_per_block = std::clamp<int64_t>(kColBlockFloats / (depth * s.out_w), 1, s.out_h);
-  std::vector<float> col(static_cast<size_t>(depth * rows_per_block * s.out_w));
-  for (int64_t n = 0; n < s.batch; ++n)
-    for (int64_t g = 0; g < s.group; ++g) {
-      const float* xg = x + (n * s.c_in + g * cig) * s.in_h * s.in_w;
-      ConstMat wg(w + g * cog * depth, cog, depth);
-      float* yg = y + (n * s.c_out + g * cog) * plane;
-      for (int64_t oy0 = 0; oy0 < s.out_h; oy0 += rows_per_block) {
-        const int64_t oy1 = std::min(s.out_h, oy0 + rows_per_block), cols = (oy1 - oy0) * s.out_w;
-        im2col_rows(s, xg, oy0, oy1, col.data());
-        StridedMat yb(yg + oy0 * s.out_w, cog, cols, Eigen::OuterStride<>(plane));
-        yb.noalias() = wg * ConstMat(col.data(), depth, cols);
-      }
+// One task per group of output planes; each plane starts from its bias.
+void depthwise(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+  const int64_t multiplier = s.c_out / s.group;
+  const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w, taps = s.k_h * s.k_w;
+  const int64_t planes_per_task = std::max<int64_t>(1, kTaskMacs / std::max<int64_t>(1, out_plane * taps));
+  parallel_range(s.batch * s.c_out, planes_per_task, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n = p / s.c_out, co = p % s.c_out;
+      float* yp = y + p * out_plane;
+      std::fill(yp, yp + out_plane, bias ? bias[co] : 0.0f);
+      thread_local std::vector<float> buf;
+      depthwise_plane(s, x + (n * s.c_in + co / multiplier) * in_plane, w + co * taps, yp, buf);
     }
+  });
+}
+
+// How one (image, group) GEMM Y[cog, plane] = W[cog, depth] * cols[depth, plane] is cut into tasks:
+// blocks of output rows (im2col is done per block) times blocks of output channels. The cut depends
+// only on the shape, so every output element is summed the same way whatever the thread count.
+struct GemmTiles {
+  int64_t rows_per_block, row_blocks, ch_per_block, ch_blocks;
+};
+
+GemmTiles gemm_tiles(const Conv2dShape& s, int64_t cog, int64_t depth) {
+  GemmTiles t{s.out_h, 1, cog, 1};
+  const int64_t plane = s.out_h * s.out_w, work = cog * depth * plane;
+  int64_t cols = std::max<int64_t>(1, kColBlockFloats / depth);  // im2col budget
+  if (work >= kTaskMacs) cols = std::min(cols, std::max<int64_t>(256, (plane + 7) / 8));  // ~8 blocks
+  t.rows_per_block = std::clamp<int64_t>(cols / s.out_w, 1, s.out_h);
+  t.row_blocks = (s.out_h + t.rows_per_block - 1) / t.rows_per_block;
+  if (t.row_blocks < 4 && cog >= 64 && work >= 4 * kTaskMacs) {
+    t.ch_per_block = ((cog + 3) / 4 + 15) / 16 * 16;
+    t.ch_blocks = (cog + t.ch_per_block - 1) / t.ch_per_block;
+  }
+  return t;
+}
+
+// Pointwise convs (1x1, stride 1, unpadded) read X directly, the others through im2col of the block.
+void gemm_conv(const Conv2dShape& s, bool pointwise, const float* x, const float* w, const float* bias, float* y) {
+  const int64_t cig = s.c_in / s.group, cog = s.c_out / s.group;
+  const int64_t depth = cig * s.k_h * s.k_w, plane = s.out_h * s.out_w, in_plane = s.in_h * s.in_w;
+  const GemmTiles t = gemm_tiles(s, cog, depth);
+  const int64_t blocks = t.row_blocks * t.ch_blocks, per_image = s.group * blocks;
+  parallel_for(s.batch * per_image, [&](int64_t task) {
+    const int64_t n = task / per_image, g = task % per_image / blocks;
+    const int64_t rb = task % blocks / t.ch_blocks, cb = task % t.ch_blocks;
+    const int64_t oy0 = rb * t.rows_per_block, oy1 = std::min(s.out_h, oy0 + t.rows_per_block);
+    const int64_t c0 = cb * t.ch_per_block, c1 = std::min(cog, c0 + t.ch_per_block);
+    const int64_t cols = (oy1 - oy0) * s.out_w;
+    const float* xg = x + (n * s.c_in + g * cig) * in_plane;
+    const float* src = xg + oy0 * s.out_w;  // pointwise: input and output planes coincide
+    int64_t src_stride = in_plane;
+    if (!pointwise) {
+      thread_local std::vector<float> col;
+      col.resize(static_cast<size_t>(depth * cols));
+      im2col_rows(s, xg, oy0, oy1, col.data());
+      src = col.data();
+      src_stride = cols;
+    }
+    float* yb = y + (n * s.c_out + g * cog + c0) * plane + oy0 * s.out_w;
+    StridedMat(yb, c1 - c0, cols, Eigen::OuterStride<>(plane)).noalias() =
+        ConstMat(w + (g * cog + c0) * depth, c1 - c0, depth) *
+        ConstStridedMat(src, depth, cols, Eigen::OuterStride<>(src_stride));
+    add_bias_rows(bias ? bias + g * cog + c0 : nullptr, c1 - c0, cols, plane, yb);
+  });
 }
 
 bool is_depthwise(const Conv2dShape& s) { return s.group > 1 && s.group == s.c_in; }
@@ -152,15 +196,8 @@ void conv2d_reference(const Conv2dShape& s, const float* x, const float* w, cons
 }
 
 void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
-  if (is_depthwise(s)) {
-    std::fill(y, y + s.batch * s.c_out * s.out_h * s.out_w, 0.0f);
-    depthwise(s, x, w, y);
-  } else if (is_pointwise(s)) {
-    pointwise(s, x, w, y);
-  } else {
-    im2col_gemm(s, x, w, y);
-  }
-  add_bias(s, bias, y);
+  if (is_depthwise(s)) depthwise(s, x, w, bias, y);
+  else gemm_conv(s, is_pointwise(s), x, w, bias, y);
 }
 
 }  // namespace fxq

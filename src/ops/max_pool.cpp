@@ -2,7 +2,11 @@
 // ceil_mode; 1 to 3 spatial axes). Padded cells never win; a window with no input cell gives the
 // lowest float (as ONNX Runtime). The Indices output (and storage_order, which only affects it) is
 // not supported.
+#include <algorithm>
 #include <limits>
+#include <vector>
+
+#include "common/parallel.h"
 
 #include "ops/op.h"
 #include "ops/spatial.h"
@@ -26,11 +30,45 @@ float window_max(const Window& w, const float* plane, const int64_t o[3]) {
   return m;
 }
 
+// 2-D windows (the common case): each plane is copied once into a buffer padded with the lowest float
+// (padded cells then never win, and a window with no input cell gives the lowest float, as above), so
+// the window loops need no bounds checks. Planes are spread over the thread pool.
+void max_pool_2d(const Tensor& x, const Window& w, Tensor& y) {
+  y = Tensor::zeros(pooled_shape(x.shape, w));
+  const int64_t ih = w.in[1], iw = w.in[2], oh = w.out[1], ow = w.out[2];
+  const int64_t kh = w.kernel[1], kw = w.kernel[2], sh = w.strides[1], sw = w.strides[2];
+  const int64_t dh = w.dilations[1], dw = w.dilations[2], top = w.pad_begin[1], left = w.pad_begin[2];
+  const int64_t hp = (oh - 1) * sh + (kh - 1) * dh + 1, wp = (ow - 1) * sw + (kw - 1) * dw + 1;
+  const int64_t planes = x.dim(0) * x.dim(1);
+  parallel_range(planes, std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, oh * ow * kh * kw)), [&](int64_t p0, int64_t p1) {
+    thread_local std::vector<float> buf;
+    for (int64_t p = p0; p < p1; ++p) {
+      buf.assign(static_cast<size_t>(hp * wp), std::numeric_limits<float>::lowest());
+      const float* plane = x.f.data() + p * ih * iw;
+      for (int64_t r = 0; r < hp; ++r) {
+        const int64_t iy = r - top, c0 = std::max<int64_t>(0, left), c1 = std::min(wp, iw + left);
+        if (iy >= 0 && iy < ih && c1 > c0) std::copy_n(plane + iy * iw + (c0 - left), c1 - c0, buf.data() + r * wp + c0);
+      }
+      float* out = y.f.data() + p * oh * ow;
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        float* __restrict orow = out + oy * ow;
+        std::fill(orow, orow + ow, std::numeric_limits<float>::lowest());
+        for (int64_t ky = 0; ky < kh; ++ky)
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            const float* __restrict xr = buf.data() + (oy * sh + ky * dh) * wp + kx * dw;
+            for (int64_t ox = 0; ox < ow; ++ox) orow[ox] = xr[ox * sw] > orow[ox] ? xr[ox * sw] : orow[ox];
+          }
+      }
+    }
+  });
+}
+
 void run(KernelArgs& a) {
   if (a.num_outputs() > 1 && !a.node.outputs[1].empty())
     a.fail_unsupported("the Indices output is not supported");
   const Tensor& x = a.float_input(0);
   const Window w = pool_window(a, x.shape);
+  if (w.kernel[0] == 1 && w.in[0] == 1 && w.out[0] == 1) return max_pool_2d(x, w, a.output(0));
   pool_planes(x, w, a.output(0), [&](const float* plane, const int64_t o[3]) { return window_max(w, plane, o); });
 }
 
