@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config git
   libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev libcli11-dev nlohmann-json3-dev libopencv-dev catch2
+  libdnnl-dev                            # oneDNN's sgemm: the engine's convolutions (1.4-1.9x Eigen's GEMM here)
   python3 python3-numpy python3-opencv   # the reference preprocessing script the data tests compare with
   python3-jsonschema                     # the report schema test
 )

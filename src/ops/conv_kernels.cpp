@@ -1,21 +1,17 @@
-// Eigen never threads here (EIGEN_DONT_PARALLELIZE, set for the whole library in CMakeLists.txt):
-// results have to be identical whatever the thread count, and Eigen's blocking depends on it.
+// Threading: the engine's pool runs the tasks of a fixed, shape-determined cut (gemm_tiles, depthwise
+// plane groups); each task's GEMM runs on one thread (ops/sgemm.h), so results never depend on the
+// thread count.
 #include "ops/conv_kernels.h"
 
 #include "common/parallel.h"
+#include "ops/sgemm.h"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <vector>
 
 namespace fxq {
 
 namespace {
-
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstMat = Eigen::Map<const RowMat>;
-using StridedMat = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
-using ConstStridedMat = Eigen::Map<const RowMat, 0, Eigen::OuterStride<>>;
 
 constexpr int64_t kColBlockFloats = 1 << 19;  // im2col block of at most 2 MiB
 constexpr int64_t kTaskMacs = 1 << 18;        // work below which a conv (or a depthwise task) is not split
@@ -156,9 +152,7 @@ void gemm_conv(const Conv2dShape& s, bool pointwise, const float* x, const float
       src_stride = cols;
     }
     float* yb = y + (n * s.c_out + g * cog + c0) * plane + oy0 * s.out_w;
-    StridedMat(yb, c1 - c0, cols, Eigen::OuterStride<>(plane)).noalias() =
-        ConstMat(w + (g * cog + c0) * depth, c1 - c0, depth) *
-        ConstStridedMat(src, depth, cols, Eigen::OuterStride<>(src_stride));
+    sgemm(c1 - c0, cols, depth, w + (g * cog + c0) * depth, depth, src, src_stride, yb, plane);
     add_bias_rows(bias ? bias + g * cog + c0 : nullptr, c1 - c0, cols, plane, yb);
   });
 }

@@ -1,5 +1,7 @@
 #include "ops/resize_common.h"
 
+#include "common/parallel.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -120,6 +122,51 @@ float blend(const Tensor& x, const std::vector<AxisMap>& maps, const std::vector
   return sum;
 }
 
+// The common NCHW case: only the last two axes change. One task per group of planes; per output row
+// the two source rows, per output column the two source columns, with the same arithmetic as blend()
+// (corners in the order (h0,w0), (h1,w0), (h0,w1), (h1,w1), weight = w_h * w_w).
+bool resize_last_two(const Tensor& x, Tensor& y, const std::vector<AxisMap>& maps) {
+  const size_t r = x.shape.size();
+  if (r < 2) return false;
+  for (size_t k = 0; k + 2 < r; ++k)
+    if (x.shape[k] != y.shape[k] || maps[k].blends) return false;
+  const AxisMap &mh = maps[r - 2], &mw = maps[r - 1];
+  for (size_t k = 0; k + 2 < r; ++k)
+    for (int64_t o = 0; o < y.shape[k]; ++o)
+      if (maps[k].i0[o] != o) return false;
+  if (mh.blends != mw.blends) return false;  // one blended axis only: the general path
+  const int64_t ih = x.shape[r - 2], iw = x.shape[r - 1], oh = y.shape[r - 2], ow = y.shape[r - 1];
+  const int64_t planes = numel(Shape(x.shape.begin(), x.shape.end() - 2));
+  const bool linear = mh.blends;
+  parallel_range(planes, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(1, oh * ow)), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float* xp = x.f.data() + p * ih * iw;
+      float* yp = y.f.data() + p * oh * ow;
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        const float* r0 = xp + mh.i0[oy] * iw;
+        float* yr = yp + oy * ow;
+        if (!linear) {
+          for (int64_t ox = 0; ox < ow; ++ox) yr[ox] = r0[mw.i0[ox]];
+          continue;
+        }
+        const float* r1 = xp + mh.i1[oy] * iw;
+        const float h0 = mh.w0[oy], h1 = mh.w1[oy];
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          const int64_t c0 = mw.i0[ox], c1 = mw.i1[ox];
+          const float v0 = mw.w0[ox], v1 = mw.w1[ox];
+          float sum = 0.0f;
+          sum += (h0 * v0) * r0[c0];
+          sum += (h1 * v0) * r1[c0];
+          sum += (h0 * v1) * r0[c1];
+          sum += (h1 * v1) * r1[c1];
+          yr[ox] = sum;
+        }
+      }
+    }
+  });
+  return true;
+}
+
 }  // namespace
 
 Tensor resize_tensor(const Tensor& x, const Shape& out_shape, const std::vector<float>& scales, const ResizeMode& m) {
@@ -130,8 +177,9 @@ Tensor resize_tensor(const Tensor& x, const Shape& out_shape, const std::vector<
     maps[k] = axis_map(m, x.shape[k], out_shape[k], scales[k]);
     if (maps[k].blends) blended.push_back(k);
   }
-  const std::vector<int64_t> strides = strides_of(x.shape);
   Tensor y = Tensor::zeros(out_shape);
+  if (resize_last_two(x, y, maps)) return y;
+  const std::vector<int64_t> strides = strides_of(x.shape);
   std::vector<int64_t> pos(r, 0);
   for (int64_t t = 0; t < y.size(); ++t) {
     int64_t base = 0;
