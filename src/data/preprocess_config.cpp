@@ -31,6 +31,7 @@ constexpr EnumName<ResizePolicy> kResizes[] = {{ResizePolicy::kNone, "none"},
 constexpr EnumName<Interp> kInterps[] = {{Interp::kNearest, "nearest"}, {Interp::kLinear, "linear"},
                                          {Interp::kArea, "area"}, {Interp::kCubic, "cubic"}};
 constexpr EnumName<Layout> kLayouts[] = {{Layout::kNCHW, "nchw"}, {Layout::kNHWC, "nhwc"}};
+constexpr EnumName<Task> kTasks[] = {{Task::kClassify, "classify"}, {Task::kDetect, "detect"}};
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -66,7 +67,7 @@ std::string names_in(const EnumName<E> (&table)[N]) {
 const char* const kFields[] = {"name",          "description",  "color",      "width",
                                "height",        "resize",       "shorter_side", "interpolation",
                                "pad_value",     "letterbox_center", "scale",  "mean",
-                               "std",           "layout"};
+                               "std",           "layout",       "task",       "detect"};
 
 std::string known_fields() {
   std::string r;
@@ -173,6 +174,13 @@ PreprocessConfig parse_config(const json& j, const std::string& path) {
   c.mean = r.has("mean") ? r.numbers("mean") : std::vector<double>(static_cast<size_t>(c.channels()), 0.0);
   c.std = r.has("std") ? r.numbers("std") : std::vector<double>(static_cast<size_t>(c.channels()), 1.0);
   if (r.has("layout")) c.layout = r.choice("layout", kLayouts);
+  if (r.has("task")) c.task = r.choice("task", kTasks);
+  if (c.task == Task::kDetect && !r.has("detect"))
+    fail_input("\"task\": \"detect\" needs a 'detect' section (layout, num_classes, strides, ...; see docs/detection.md)");
+  if (r.has("detect")) {
+    if (c.task != Task::kDetect) fail_input("a 'detect' section needs \"task\": \"detect\"");
+    c.detect = detect::parse_detect_config(j.at("detect"));
+  }
   return c;
 }
 
@@ -192,6 +200,7 @@ const char* to_string(ColorOrder v) { return name_in(kColors, v); }
 const char* to_string(ResizePolicy v) { return name_in(kResizes, v); }
 const char* to_string(Interp v) { return name_in(kInterps, v); }
 const char* to_string(Layout v) { return name_in(kLayouts, v); }
+const char* to_string(Task v) { return name_in(kTasks, v); }
 bool parse_color(const std::string& s, ColorOrder* out) { return parse_in(kColors, s, out); }
 bool parse_resize(const std::string& s, ResizePolicy* out) { return parse_in(kResizes, s, out); }
 bool parse_interp(const std::string& s, Interp* out) { return parse_in(kInterps, s, out); }
@@ -231,6 +240,7 @@ void check_config(const PreprocessConfig& c) {
     if (!std::isfinite(m)) bad("'mean' values must be finite");
   for (double s : c.std)
     if (!std::isfinite(s) || s == 0) bad("'std' values must be finite and non-zero");
+  if (c.task == Task::kDetect) detect::check_detect_config(c.detect);
 }
 
 }  // namespace
@@ -305,6 +315,7 @@ std::string summary(const PreprocessConfig& c) {
   std::snprintf(buf, sizeof buf, " scale %.9g", c.scale);
   r += buf;
   r += " mean " + vec_str(c.mean) + " std " + vec_str(c.std) + " " + to_string(c.layout);
+  if (c.task == Task::kDetect) r += "; detect: " + detect::summary(c.detect);
   return r;
 }
 

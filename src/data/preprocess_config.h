@@ -1,8 +1,11 @@
 // PreprocessConfig: how one image becomes a network input (colour order, size, resize policy, normalisation,
-// layout), read from a JSON preset (configs/<name>.json, format in configs/README.md).
+// layout), read from a JSON preset (configs/<name>.json, format in configs/README.md). A detector's preset
+// also says how its outputs become boxes ("task": "detect" and a "detect" section, docs/detection.md).
 #pragma once
 #include <string>
 #include <vector>
+
+#include "detect/detect_config.h"
 
 namespace fxq::data {
 
@@ -10,6 +13,7 @@ enum class ColorOrder { kRGB, kBGR, kGray };
 enum class ResizePolicy { kNone, kStretch, kShorterSideCenterCrop, kLetterbox };
 enum class Interp { kNearest, kLinear, kArea, kCubic };
 enum class Layout { kNCHW, kNHWC };
+enum class Task { kClassify, kDetect };
 
 struct PreprocessConfig {
   std::string name, description, source;  // source = the file it was read from ("" if built in code)
@@ -23,6 +27,9 @@ struct PreprocessConfig {
   double scale = 1.0;                     // x = (p * scale - mean[c]) / std[c], c in the output channel order
   std::vector<double> mean, std;          // size = channels (3, or 1 for gray)
   Layout layout = Layout::kNCHW;
+  Task task = Task::kClassify;            // "task"; kDetect needs the "detect" section
+  detect::DetectConfig detect;            // kDetect only
+  bool is_detector() const { return task == Task::kDetect; }
   int channels() const { return color == ColorOrder::kGray ? 1 : 3; }
 };
 
@@ -42,6 +49,7 @@ const char* to_string(ColorOrder v);
 const char* to_string(ResizePolicy v);
 const char* to_string(Interp v);
 const char* to_string(Layout v);
+const char* to_string(Task v);
 // Parse one spelling (case-insensitive); false if unknown. allowed_*() list the spellings for messages.
 bool parse_color(const std::string& s, ColorOrder* out);
 bool parse_resize(const std::string& s, ResizePolicy* out);

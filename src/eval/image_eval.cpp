@@ -91,6 +91,12 @@ ImageEvalResult evaluate_images(const Graph& g, const ModelRunFn& run, const std
             write_npy(opt.dump_dir + "/" + dump_name(s.entry.rel) + "." + std::to_string(o) + ".npy",
                       slice_batch(out, static_cast<int64_t>(k), static_cast<int64_t>(n)));
         }
+        if (opt.on_image) {
+          std::vector<Tensor> mine;
+          for (const auto& o : g.outputs)
+            mine.push_back(slice_batch(outs.at(o.name), static_cast<int64_t>(k), static_cast<int64_t>(n)));
+          opt.on_image(s, mine);
+        }
         ++res.images;
         progress.advance();
       }

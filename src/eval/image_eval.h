@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "data/image_folder.h"
+#include "data/image_stream.h"
 #include "data/preprocess_config.h"
 #include "engine/executor.h"
 #include "eval/topk.h"
@@ -17,6 +18,9 @@ struct ImageEvalOptions {
   std::string dump_dir;       // if set: <dump_dir>/<image rel path, '/'->'__'>.<output index>.npy
   bool quiet = false;         // no progress output
   std::string label = "images";  // progress label
+  // If set: called for every image, in order, with its outputs (graph-output order, batch dim 1) — how
+  // detector metrics (eval/detection_eval.h) see each image with its preprocessing geometry.
+  std::function<void(const data::Sample&, const std::vector<Tensor>&)> on_image;
 };
 
 struct ImageEvalResult {
