@@ -13,6 +13,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev libcli11-dev nlohmann-json3-dev libopencv-dev catch2
   python3 python3-numpy python3-opencv   # the reference preprocessing script the data tests compare with
   python3-jsonschema                     # the report schema test
+  dataset-fashion-mnist                  # the demo's images (tools/demo.sh, tests/test_demo.cpp)
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
