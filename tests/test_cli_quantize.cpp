@@ -1,6 +1,8 @@
 // fxq quantize from the command line: the summary, the outputs, and every bad input with its exit
 // code, one line, and no file written.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -47,15 +49,21 @@ bool folder_has_files(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("fxq quantize writes a QDQ model and a report and prints a summary", "[cli][quant][models]") {
+TEST_CASE("fxq quantize writes a QDQ model, a report and an HTML page and prints a summary", "[cli][quant][models]") {
   const Sets s = mnist_sets(40);
   const std::string out = test::temp_dir("qout");
   auto r = run_fxq("quantize " + mnist_model() + " --calib " + s.calib + " --preset mnist-28 --eval " + s.eval +
-                   " --labels " + s.eval + "/labels.tsv -o " + out + "/m.onnx --quiet");
+                   " --labels " + s.eval + "/labels.tsv -o " + out + "/m.onnx --html " + out + "/m.html --quiet");
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
+  REQUIRE(r.err.empty());  // --quiet: no progress
+  INFO(r.out);
   REQUIRE(r.out.find("accuracy") != std::string::npos);
   REQUIRE(r.out.find("weights") != std::string::npos);
+  REQUIRE(std::count(r.out.begin(), r.out.end(), '\n') <= 25);
+  REQUIRE(r.out.find("wrote        " + out + "/m.onnx  (QDQ ONNX)") != std::string::npos);
+  REQUIRE(r.out.find(out + "/m.json  (JSON report)") != std::string::npos);
+  REQUIRE(r.out.find(out + "/m.html  (HTML report)") != std::string::npos);
   REQUIRE(test::file_exists(out + "/m.onnx"));
   const auto report = nlohmann::json::parse(test::read_bytes(out + "/m.json"));
   REQUIRE(report["schema_version"] == 1);
@@ -69,6 +77,22 @@ TEST_CASE("fxq quantize writes a QDQ model and a report and prints a summary", "
     if (!l["weight"].is_null()) REQUIRE(l["weight"]["bits"] == 8);
   }
   REQUIRE(report["totals"]["weight_memory_vs_float32"].get<double>() < 0.3);
+  REQUIRE(report["outputs"]["html"] == out + "/m.html");
+  // 8-bit weights and inputs everywhere: bit-ops are 8x8/32x32 of float32's, counted the same way
+  REQUIRE(report["totals"]["bitops_vs_float32"].get<double>() == Approx(64.0 / 1024));
+  // the summary's accuracy is the report's
+  char acc[96];
+  std::snprintf(acc, sizeof acc, "top-1 float %.2f %% -> quantized %.2f %%", report["accuracy"]["float"]["top1"].get<double>(),
+                report["accuracy"]["quantized"]["top1"].get<double>());
+  REQUIRE(r.out.find(acc) != std::string::npos);
+  // the HTML page: well-formed for Python's html.parser, nothing external, one row per layer
+  const auto h = test::run_command("/usr/bin/python3 " + std::string(FXQ_SOURCE_DIR) + "/tests/check_html.py " + out + "/m.html");
+  REQUIRE(h.exit_code == 0);
+  const auto check = nlohmann::json::parse(h.out);
+  INFO(check.dump());
+  REQUIRE(check["errors"].empty());
+  REQUIRE(check["external"].empty());
+  REQUIRE(check["counts"]["tr.layer"] == report["layers"].size());
   // the report follows docs/report.schema.json (checked with Debian's python3-jsonschema)
   const auto v = test::run_command("/usr/bin/python3 -c \"import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
                                    "json.load(open(sys.argv[2])))\" " + out + "/m.json " + FXQ_SOURCE_DIR + "/docs/report.schema.json");
@@ -112,9 +136,49 @@ TEST_CASE("fxq quantize refuses bad inputs without writing anything", "[cli][qua
     require_error(run_fxq(base + "--calib " + s.calib + " --observer magic -o " + out + "/m.onnx"), ExitCode::kUsage, "magic");
     REQUIRE(!folder_has_files(out));
   }
+  SECTION("an --html folder that does not exist: refused before any work, nothing written") {
+    require_error(run_fxq(base + "--calib " + s.calib + " -o " + out + "/m.onnx --html " + out + "/no/dir/r.html"),
+                  ExitCode::kOutput, out + "/no/dir/r.html");
+    REQUIRE(!folder_has_files(out));
+  }
+  SECTION("an --html path that is a folder") {
+    std::filesystem::create_directory(out + "/page");
+    require_error(run_fxq(base + "--calib " + s.calib + " -o " + out + "/m.onnx --html " + out + "/page"), ExitCode::kOutput,
+                  "is a folder");
+    REQUIRE(!test::file_exists(out + "/m.onnx"));
+  }
+  SECTION("--html naming the same file as the model output") {
+    require_error(run_fxq(base + "--calib " + s.calib + " -o " + out + "/m.onnx --html " + out + "/./m.onnx"),
+                  ExitCode::kUsage, "two outputs");
+    REQUIRE(!folder_has_files(out));
+  }
   SECTION("an output folder that does not exist") {
     require_error(run_fxq(base + "--calib " + s.calib + " -o " + out + "/no/such/dir/m.onnx"), ExitCode::kOutput,
                   out + "/no/such/dir/m.onnx");
     REQUIRE(!folder_has_files(out));
   }
+}
+
+TEST_CASE("fxq quantize shows progress: plain lines when not on a terminal, a bar on one", "[cli][quant][models]") {
+  const Sets s = mnist_sets(20);
+  const std::string out = test::temp_dir("qprog");
+  const std::string args = "quantize " + mnist_model() + " --calib " + s.calib + " --preset mnist-28 --eval " + s.eval +
+                           " --labels " + s.eval + "/labels.tsv -o " + out + "/m.onnx";
+  // stderr to a file: one plain line per ~10 %, each with counts, unit and ETA, for every long phase
+  const auto plain = run_fxq(args);
+  INFO(plain.err);
+  REQUIRE(plain.exit_code == 0);
+  for (const char* phase : {"calibrate: 20/20 images (", "search: ", "evaluate float: 20/20 images (",
+                            "evaluate quantized: 20/20 images ("})
+    REQUIRE(plain.err.find(phase) != std::string::npos);
+  REQUIRE(plain.err.find(" nodes (") != std::string::npos);
+  REQUIRE(plain.err.find("ETA ") != std::string::npos);
+  REQUIRE(plain.err.find('\r') == std::string::npos);
+  // a terminal (util-linux's script gives the command a pseudo-terminal): a redrawn bar
+  const auto tty = test::run_command("script -qec '" + std::string(FXQ_BINARY) + " " + args + " >/dev/null' /dev/null");
+  INFO(tty.out);
+  REQUIRE(tty.exit_code == 0);
+  REQUIRE(tty.out.find("\rcalibrate [") != std::string::npos);
+  REQUIRE(tty.out.find("20/20 images") != std::string::npos);
+  REQUIRE(tty.out.find("took ") != std::string::npos);
 }

@@ -14,6 +14,7 @@ packages=(
   libdnnl-dev                            # oneDNN's sgemm: the engine's convolutions (1.4-1.9x Eigen's GEMM here)
   python3 python3-numpy python3-opencv   # the reference preprocessing script the data tests compare with
   python3-jsonschema                     # the report schema test
+  dataset-fashion-mnist                  # the demo's images (tools/demo.sh, tests/test_demo.cpp)
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -59,7 +59,7 @@ ImageEvalResult evaluate_images(const Graph& g, const ModelRunFn& run, const std
 
   ImageEvalResult res;
   data::ImageStream stream(images, labels, cfg, std::max<size_t>(1, opt.batch), warn);
-  Progress progress(opt.label, stream.total(), opt.quiet);
+  Progress progress(opt.label, stream.total(), opt.quiet, "images");
   std::vector<data::Sample> batch;
   while (stream.next(batch)) {
     // One run per image for fixed-batch models; one run per batch when the batch dim is dynamic.

@@ -14,6 +14,7 @@
 #include "export/opset_upgrade.h"
 #include "export/opencv_compat.h"
 #include "export/qdq_nodes.h"
+#include "io/atomic_file.h"
 #include "onnx/model_writer.h"
 
 namespace fxq::exporter {
@@ -301,12 +302,17 @@ bool same_file(const std::string& a, const std::string& b) {
   return ca == cb;
 }
 
-void write_qdq(const Graph& g, const quant::QuantPlan& plan, const std::string& out_path, const std::string& input_path,
-               const QdqOptions& opt) {
+std::string qdq_bytes(const Graph& g, const quant::QuantPlan& plan, const std::string& out_path,
+                      const std::string& input_path, const QdqOptions& opt) {
   if (same_file(out_path, input_path))
     fail(ExitCode::kUsage, out_path + ": the output would overwrite the input model " + input_path +
                                "; choose another output path (fxq never modifies the float model in place)");
-  onnxio::save_model_proto(export_qdq(g, plan, opt), out_path);
+  return onnxio::serialize_model_proto(export_qdq(g, plan, opt), out_path);
+}
+
+void write_qdq(const Graph& g, const quant::QuantPlan& plan, const std::string& out_path, const std::string& input_path,
+               const QdqOptions& opt) {
+  write_file_atomic(out_path, qdq_bytes(g, plan, out_path, input_path, opt));
 }
 
 }  // namespace fxq::exporter

@@ -52,6 +52,9 @@ onnx::ModelProto export_qdq(const Graph& g, const quant::QuantPlan& plan, const 
 // never overwritten. A write failure is Error kOutput.
 void write_qdq(const Graph& g, const quant::QuantPlan& plan, const std::string& out_path,
                const std::string& input_path, const QdqOptions& opt = {});
+// The bytes write_qdq writes, with the same checks, for writing them together with other outputs.
+std::string qdq_bytes(const Graph& g, const quant::QuantPlan& plan, const std::string& out_path,
+                      const std::string& input_path, const QdqOptions& opt = {});
 
 // True when out_path and input_path name the same file (canonical paths, or the same inode).
 bool same_file(const std::string& a, const std::string& b);

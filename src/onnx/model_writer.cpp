@@ -108,14 +108,18 @@ onnx::ModelProto to_model_proto(const Graph& g) {
   return m;
 }
 
-void save_model_proto(const onnx::ModelProto& m, const std::string& path) {
+std::string serialize_model_proto(const onnx::ModelProto& m, const std::string& path) {
   const size_t size = m.ByteSizeLong();
   if (size > static_cast<size_t>(INT32_MAX))
     fail_unsupported(path + ": the model is " + std::to_string(size) +
                      " bytes, over protobuf's 2 GiB limit (external data is not written)");
   std::string bytes;
   FXQ_CHECK(m.SerializeToString(&bytes), path + ": protobuf serialization failed");
-  write_file_atomic(path, bytes);
+  return bytes;
+}
+
+void save_model_proto(const onnx::ModelProto& m, const std::string& path) {
+  write_file_atomic(path, serialize_model_proto(m, path));
 }
 
 void save_model(const Graph& g, const std::string& path) { save_model_proto(to_model_proto(g), path); }

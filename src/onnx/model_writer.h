@@ -22,5 +22,8 @@ void save_model(const Graph& g, const std::string& path);
 
 // Serializes a model and writes it atomically; a model over protobuf's 2 GiB limit is Error kUnsupported.
 void save_model_proto(const onnx::ModelProto& m, const std::string& path);
+// The bytes save_model_proto writes (`path` only names the file in errors), for callers that write
+// several outputs together (StagedFiles).
+std::string serialize_model_proto(const onnx::ModelProto& m, const std::string& path);
 
 }  // namespace fxq::onnxio

@@ -16,6 +16,7 @@ PlanCost plan_cost(const Graph& g, const SearchResult& s, const ModelStats& ms) 
     c.float32_bits += 32.0 * (nw + nb);
     c.bitops += static_cast<double>(macs[r.node]) * r.weight.bits * r.input.bits;
     c.all8_bitops += 64.0 * static_cast<double>(macs[r.node]);
+    c.float32_bitops += 1024.0 * static_cast<double>(macs[r.node]);
   }
   return c;
 }

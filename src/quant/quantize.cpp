@@ -14,8 +14,10 @@
 #include "engine/prepare.h"
 #include "eval/image_eval.h"
 #include "export/qdq_export.h"
+#include "io/atomic_file.h"
 #include "quant/observers/stats_collector.h"
 #include "quant/simulate.h"
+#include "report/html_report.h"
 #include "report/quant_report.h"
 
 namespace fxq::quant {
@@ -41,6 +43,19 @@ std::vector<std::string> float_values(const Graph& g) {
   return v;
 }
 
+// Before any long work: every output can be written, none is the input model, no two are the same file.
+void check_output_paths(const QuantizeOptions& opt) {
+  std::set<std::string> seen;
+  for (const std::string* p : {&opt.out_path, &opt.report_path, &opt.html_path}) {
+    if (p->empty()) continue;
+    if (canonical(*p) == canonical(opt.model))
+      fail(ExitCode::kUsage, *p + ": the output would overwrite the input model; choose another -o");
+    if (!seen.insert(canonical(*p)).second)
+      fail(ExitCode::kUsage, *p + ": named for two outputs (model, --report, --html); give each its own file");
+    check_writable(*p);
+  }
+}
+
 }  // namespace
 
 QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<void(const std::string&)>& warn) {
@@ -53,8 +68,7 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
   check_input_fits(g, opt.preprocessing);
   const ValueInfo& input = image_input(g);
   out.model_sha256 = sha256_file(opt.model);
-  if (!opt.out_path.empty() && canonical(opt.out_path) == canonical(opt.model))
-    fail(ExitCode::kUsage, opt.out_path + ": the output would overwrite the input model; choose another -o");
+  check_output_paths(opt);
 
   std::vector<data::ImageEntry> calib = data::list_images(opt.calib_dir);
   if (opt.calib_limit > 0 && calib.size() > opt.calib_limit) calib.resize(opt.calib_limit);
@@ -82,7 +96,7 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
   std::vector<std::map<std::string, Tensor>> search_feeds;
   {
     data::ImageStream stream(calib, {}, opt.preprocessing, 16, warn);
-    Progress progress("calibrate", stream.total(), opt.quiet);
+    Progress progress("calibrate", stream.total(), opt.quiet, "images");
     std::vector<data::Sample> batch;
     size_t index = 0;
     while (stream.next(batch))
@@ -103,7 +117,7 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
   // 2. The search.
   t0 = Clock::now();
   {
-    Progress progress("search", g.nodes.size(), opt.quiet);
+    Progress progress("search", g.nodes.size(), opt.quiet, "nodes");
     out.search = search_plan(g, search_feeds, opt.search, max_abs, [&](size_t, size_t) { progress.advance(); });
     progress.done();
   }
@@ -125,13 +139,18 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
     out.phase_seconds["evaluate"] = seconds_since(t0);
   }
 
-  // 4. Outputs: the QDQ model, then the report.
+  // 4. Outputs: the QDQ model, the report and the HTML page appear together or not at all.
   out.model_stats = compute_stats(g);
   out.cost = plan_cost(g, out.search, out.model_stats);
+  StagedFiles files;
   t0 = Clock::now();
-  if (!opt.out_path.empty()) exporter::write_qdq(g, out.search.plan, opt.out_path, opt.model, {opt.qdq_style});
+  if (!opt.out_path.empty())
+    files.stage(opt.out_path, exporter::qdq_bytes(g, out.search.plan, opt.out_path, opt.model, {opt.qdq_style}));
   out.phase_seconds["export"] = seconds_since(t0);
-  if (!opt.report_path.empty()) write_report(opt.report_path, g, opt, out);
+  out.report = build_report(g, opt, out);
+  if (!opt.report_path.empty()) files.stage(opt.report_path, out.report.dump(2) + "\n");
+  if (!opt.html_path.empty()) files.stage(opt.html_path, report::html_report(out.report));
+  files.commit();
   return out;
 }
 

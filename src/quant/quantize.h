@@ -1,9 +1,11 @@
 // `fxq quantize` as a library call: calibrate (streaming statistics over every calibration image),
 // search the plan (upstream-aware, on a subset held in memory), evaluate float vs quantized on
-// separate images, export the QDQ ONNX and write the report. Nothing is written until all succeeded.
+// separate images, export the QDQ ONNX and write the report (and the HTML page). The output paths are
+// checked before any work; the outputs appear together, only once everything succeeded.
 #pragma once
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@ namespace fxq::quant {
 
 struct QuantizeOptions {
   std::string model, calib_dir, out_path, report_path;
+  std::string html_path;         // optional HTML page made from the report (report/html_report.h)
   data::PreprocessConfig preprocessing;
   SearchOptions search;
   size_t search_images = 64;     // calibration images the search holds in memory (spread over the set)
@@ -46,6 +49,7 @@ struct QuantizeOutcome {
   AccuracyPair accuracy;
   std::map<std::string, double> phase_seconds;  // calibrate, search, evaluate, export
   std::string model_sha256;
+  nlohmann::json report;  // the JSON report, as written (the summary and the HTML page are made from it)
 };
 
 QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<void(const std::string&)>& warn);

@@ -20,6 +20,8 @@ json trials_json(const std::vector<Trial>& t) {
 
 double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
 
+json path_or_null(const std::string& p) { return p.empty() ? json(nullptr) : json(p); }
+
 }  // namespace
 
 json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutcome& out) {
@@ -82,9 +84,12 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
       {"totals", {{"weight_bytes", {{"quantized", c.weight_bits / 8}, {"float32", c.float32_bits / 8}, {"all_8bit", c.all8_bits / 8}}},
                   {"weight_memory_vs_float32", c.float32_bits > 0 ? c.weight_bits / c.float32_bits : 0.0},
                   {"weight_memory_vs_all_8bit", c.all8_bits > 0 ? c.weight_bits / c.all8_bits : 0.0},
-                  {"bitops", {{"quantized", c.bitops}, {"all_8bit", c.all8_bitops}}},
-                  {"bitops_vs_all_8bit", c.all8_bitops > 0 ? c.bitops / c.all8_bitops : 0.0}}},
+                  {"bitops", {{"quantized", c.bitops}, {"all_8bit", c.all8_bitops}, {"float32", c.float32_bitops}}},
+                  {"bitops_vs_all_8bit", c.all8_bitops > 0 ? c.bitops / c.all8_bitops : 0.0},
+                  {"bitops_vs_float32", c.float32_bitops > 0 ? c.bitops / c.float32_bitops : 0.0}}},
       {"phase_seconds", out.phase_seconds},
+      {"outputs", {{"model", path_or_null(opt.out_path)}, {"report", path_or_null(opt.report_path)},
+                   {"html", path_or_null(opt.html_path)}}},
   };
   if (out.accuracy.measured) {
     const auto& a = out.accuracy;

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "quant/observers/observer.h"
 #include "quant/quantize.h"
+#include "report/summary.h"
 
 namespace fxq::cli {
 namespace {
@@ -33,31 +34,7 @@ int run_quantize_cmd(QuantizeCli& c) {
   if (c.q.report_path.empty()) c.q.report_path = replace_extension(c.q.out_path, ".json");
   quant::QuantizeOutcome r = quant::run_quantize(c.q, warn);
 
-  const quant::PlanCost& cost = r.cost;
-  std::printf("fxq quantize  %s\n", c.q.model.c_str());
-  std::printf("  calibration  %zu images from %s (%zu in the search, %s), %s statistics\n",
-              r.calib_files.size() - r.calib_skipped, c.q.calib_dir.c_str(),
-              std::min(c.q.search_images, r.calib_files.size()), c.q.search.upstream_aware ? "upstream-aware" : "NOT upstream-aware",
-              c.q.observer.c_str());
-  std::printf("  formats      weights %d-bit, activations %d-bit, power-of-two %s; %zu layers, %zu left in float\n",
-              c.q.search.weight_bits, c.q.search.act_bits,
-              c.q.search.per_channel ? "per output channel (weights)" : "per tensor", r.search.layers.size(), r.search.plan.float_nodes.size());
-  if (r.accuracy.measured) {
-    const auto& a = r.accuracy;
-    std::printf("  accuracy     float top-1 %.2f %% / top-5 %.2f %%, quantized top-1 %.2f %% / top-5 %.2f %% "
-                "(loss %.2f pp top-1) on %zu images of %s\n",
-                a.float_topk.top1_pct(), a.float_topk.top5_pct(), a.quant_topk.top1_pct(), a.quant_topk.top5_pct(),
-                a.float_topk.top1_pct() - a.quant_topk.top1_pct(), a.float_topk.count, c.q.eval_dir.c_str());
-  }
-  std::printf("  weights      %.1f kB (float32 %.1f kB: %.1f %%; all-8-bit %.1f kB: %.1f %%)\n", cost.weight_bits / 8e3,
-              cost.float32_bits / 8e3, 100 * cost.weight_bits / cost.float32_bits, cost.all8_bits / 8e3,
-              100 * cost.weight_bits / cost.all8_bits);
-  std::printf("  bit-ops      %.3g (all-8-bit %.3g: %.1f %%)\n", cost.bitops, cost.all8_bitops,
-              cost.all8_bitops > 0 ? 100 * cost.bitops / cost.all8_bitops : 0.0);
-  std::printf("  time        ");
-  for (const char* phase : {"calibrate", "search", "evaluate", "export"})
-    if (r.phase_seconds.count(phase)) std::printf(" %s %.1f s", phase, r.phase_seconds.at(phase));
-  std::printf("\n  wrote        %s (QDQ ONNX), %s (report)\n", c.q.out_path.c_str(), c.q.report_path.c_str());
+  std::fputs(report::format_summary(r.report).c_str(), stdout);
   return 0;
 }
 
@@ -77,6 +54,8 @@ RunFn add_quantize_command(CLI::App& root) {
   sub->add_option("--config", c->config, "Preprocessing config JSON file (see configs/README.md)");
   sub->add_option("-o,--output", c->q.out_path, "Quantized QDQ ONNX to write (default: <model name>.fxq.onnx here)");
   sub->add_option("--report", c->q.report_path, "JSON report to write (default: the output with .json)");
+  sub->add_option("--html", c->q.html_path,
+                  "Also write a self-contained HTML report (tables and charts, no network) to this file");
   sub->add_option("--wbits", c->q.search.weight_bits, "Weight bit-width, 2..16")->capture_default_str()->check(CLI::Range(2, 16));
   sub->add_option("--abits", c->q.search.act_bits, "Activation bit-width, 2..16")->capture_default_str()->check(CLI::Range(2, 16));
   sub->add_flag("--per-channel", c->q.search.per_channel,
