@@ -7,6 +7,7 @@
 #include "ops/sgemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 namespace fxq {
@@ -187,6 +188,17 @@ void conv2d_reference(const Conv2dShape& s, const float* x, const float* w, cons
           y[((n * s.c_out + co) * s.out_h + oy) * s.out_w + ox] = static_cast<float>(acc);
         }
     }
+}
+
+namespace {
+std::atomic<bool> g_reference_mode{false};
+}  // namespace
+
+void set_conv_reference_mode(bool on) { g_reference_mode = on; }
+
+void conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+  if (g_reference_mode) conv2d_reference(s, x, w, bias, y);
+  else conv2d_fast(s, x, w, bias, y);
 }
 
 void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {

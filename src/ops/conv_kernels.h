@@ -24,4 +24,10 @@ struct Conv2dShape {
 void conv2d_reference(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
 void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
 
+// The kernel the Conv op runs: conv2d_fast, or conv2d_reference while reference mode is on (tests use
+// it to get a float64-accumulated result of a whole model, the yardstick for fxq's and ONNX Runtime's
+// float32 rounding error). Process-wide; set it between runs.
+void conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
+void set_conv_reference_mode(bool on);
+
 }  // namespace fxq
