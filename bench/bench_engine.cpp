@@ -25,6 +25,7 @@
 #include "data/image_stream.h"
 #include "data/preprocess_config.h"
 #include "engine/executor.h"
+#include "engine/model_stats.h"
 #include "engine/prepare.h"
 #include "io/npy.h"
 #include "shared_models.h"
@@ -121,7 +122,7 @@ int profile(const std::string& model, int reps) {
   hooks.on_node_time = [&](size_t k, double s) { node_s[k] = std::min(node_s[k], s); };
   exec.run({{vi.name, x}});
   for (int r = 0; r < reps; ++r) exec.run({{vi.name, x}}, &hooks);
-  for (double& s : node_s) s *= reps;
+  for (double& s : node_s) s = s > 1e29 ? 0.0 : s * reps;  // nodes fused into their layer never run
   std::map<std::string, double> by_type;
   double total = 0;
   for (size_t k = 0; k < node_s.size(); ++k) by_type[m.graph.nodes[k].op_type] += node_s[k], total += node_s[k];
@@ -133,10 +134,16 @@ int profile(const std::string& model, int reps) {
   std::vector<size_t> order(node_s.size());
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return node_s[a] > node_s[b]; });
-  std::printf("  slowest nodes:\n");
-  for (size_t k = 0; k < std::min<size_t>(12, order.size()); ++k) {
+  const ModelStats st = compute_stats(m.graph);
+  std::printf("  slowest nodes (MACs, GMAC/s):\n");
+  for (size_t k = 0; k < std::min<size_t>(getenv("FXQ_PROFILE_ALL") ? order.size() : 12, order.size()); ++k) {
     const Node& n = m.graph.nodes[order[k]];
-    std::printf("  %-40s %8.3f ms\n", n.describe().c_str(), 1e3 * node_s[order[k]] / reps);
+    const double s = node_s[order[k]] / reps;
+    const int64_t macs = order[k] < st.layers.size() ? st.layers[order[k]].macs : 0;
+    const std::string shape = order[k] < st.layers.size() && !st.layers[order[k]].out_shapes.empty()
+                                  ? shape_str(st.layers[order[k]].out_shapes[0]) : "";
+    std::printf("  %-34s %-18s %8.3f ms %10lld %7.1f\n", n.describe().c_str(), shape.c_str(), 1e3 * s,
+                static_cast<long long>(macs), s > 0 ? macs / s / 1e9 : 0.0);
   }
   return 0;
 }

@@ -43,6 +43,7 @@ std::string unsupported_ops(const Graph& graph) {
 
 Executor::Executor(const Graph& graph) : graph_(graph) {
   keep_large_blocks_on_heap();
+  fusion_ = plan_fusions(graph);
   const std::string missing = unsupported_ops(graph);
   if (!missing.empty())
     fail_unsupported(graph.path + ": unsupported op: " + missing + " (see 'fxq ops' for the supported ones)");
@@ -90,8 +91,14 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
 
   std::vector<const Tensor*> in;
   std::vector<Tensor> out;
+  const bool fused = !(hooks && hooks->on_value);
   for (size_t k = 0; k < graph_.nodes.size(); ++k) {
     const Node& node = graph_.nodes[k];
+    if (fused && fusion_.absorbed[k]) {  // its layer produced its output already
+      for (const auto& v : release_[k]) values.erase(v);
+      continue;
+    }
+    const FusedActivation* fa = fused && fusion_.head[k] >= 0 ? &fusion_.fusions[fusion_.head[k]] : nullptr;
     in.clear();
     for (const auto& name : node.inputs) {
       const Tensor* t = name.empty() ? nullptr : find(name);
@@ -99,7 +106,7 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
       in.push_back(t);
     }
     out.assign(node.outputs.size(), Tensor());
-    KernelArgs args{node, graph_.opset, in, out};
+    KernelArgs args{node, graph_.opset, in, out, fa ? &fa->act : nullptr};
     const bool timed = hooks && hooks->on_node_time;
     const auto t0 = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     try {
@@ -117,7 +124,7 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
       FXQ_CHECK(static_cast<int64_t>(out[o].is_float() ? out[o].f.size() : out[o].i.size()) == out[o].size(),
                 node.describe() + " produced a tensor whose data does not match its shape");
       if (hooks && hooks->on_value) hooks->on_value(node, node.outputs[o], out[o]);
-      values[node.outputs[o]] = std::move(out[o]);
+      values[fa ? fa->output : node.outputs[o]] = std::move(out[o]);
     }
     for (const auto& v : release_[k]) values.erase(v);
   }

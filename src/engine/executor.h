@@ -1,12 +1,14 @@
-// The float engine: runs a Graph node by node with the registered reference kernels, releasing each
+// The float engine: runs a Graph node by node with the registered kernels, releasing each
 // intermediate tensor after its last reader. Hooks let calibration observe every value and fake
-// quantization replace it; with no hooks nothing extra runs.
+// quantization replace it; with no hooks nothing extra runs, and Conv+activation pairs run fused
+// (engine/fusion.h; bit-identical results).
 #pragma once
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "engine/fusion.h"
 #include "ir/graph.h"
 #include "ops/op.h"
 
@@ -37,6 +39,7 @@ class Executor {
   const Graph& graph_;
   std::vector<const OpDef*> ops_;                 // per node
   std::vector<std::vector<std::string>> release_;  // per node: values whose last reader it is
+  FusionPlan fusion_;                              // used by runs without on_value hooks
 };
 
 // Names the ops in `graph` that fxq does not support ("Foo (node 'n1'), Bar (node 'n7')"), or "".

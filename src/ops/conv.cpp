@@ -56,7 +56,7 @@ void run(KernelArgs& a) {
   out_shape.insert(out_shape.end(), win.out.begin(), win.out.end());
   Tensor& y = a.output(0);
   y = Tensor::zeros(out_shape);
-  conv2d(conv_shape(x, w, group, window_as_rank(win, 2)), x.f.data(), w.f.data(), bias, y.f.data());
+  conv2d(conv_shape(x, w, group, window_as_rank(win, 2)), x.f.data(), w.f.data(), bias, y.f.data(), a.epilogue);
 }
 
 // N * Cout * prod(out spatial) * (Cin / group) * prod(kernel) = numel(Y) * prod(W dims after the first).

@@ -15,7 +15,8 @@ namespace fxq {
 namespace {
 
 constexpr int64_t kColBlockFloats = 1 << 19;  // im2col block of at most 2 MiB
-constexpr int64_t kTaskMacs = 1 << 18;        // work below which a conv (or a depthwise task) is not split
+constexpr int64_t kTaskMacs = 1 << 18;        // depthwise: MACs per task (planes are grouped up to this)
+constexpr int64_t kGemmTaskMacs = 1 << 21;    // GEMM convs: MACs per task at least (see gemm_tiles)
 
 // Output positions [lo, hi) along one axis whose input o * stride + offset lies in [0, len).
 void valid_outputs(int64_t offset, int64_t stride, int64_t len, int64_t out_len, int64_t& lo, int64_t& hi) {
@@ -94,7 +95,7 @@ void im2col_rows(const Conv2dShape& s, const float* xg, int64_t oy0, int64_t oy1
 }
 
 // One task per group of output planes; each plane starts from its bias.
-void depthwise(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+void depthwise(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, const Epilogue* act) {
   const int64_t multiplier = s.c_out / s.group;
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w, taps = s.k_h * s.k_w;
   const int64_t planes_per_task = std::max<int64_t>(1, kTaskMacs / std::max<int64_t>(1, out_plane * taps));
@@ -105,6 +106,7 @@ void depthwise(const Conv2dShape& s, const float* x, const float* w, const float
       std::fill(yp, yp + out_plane, bias ? bias[co] : 0.0f);
       thread_local std::vector<float> buf;
       depthwise_plane(s, x + (n * s.c_in + co / multiplier) * in_plane, w + co * taps, yp, buf);
+      if (act) act->apply(yp, out_plane);
     }
   });
 }
@@ -118,20 +120,28 @@ struct GemmTiles {
 
 GemmTiles gemm_tiles(const Conv2dShape& s, int64_t cog, int64_t depth) {
   GemmTiles t{s.out_h, 1, cog, 1};
-  const int64_t plane = s.out_h * s.out_w, work = cog * depth * plane;
-  int64_t cols = std::max<int64_t>(1, kColBlockFloats / depth);  // im2col budget
-  if (work >= kTaskMacs) cols = std::min(cols, std::max<int64_t>(256, (plane + 7) / 8));  // ~8 blocks
-  t.rows_per_block = std::clamp<int64_t>(cols / s.out_w, 1, s.out_h);
+  const int64_t work = cog * depth * s.out_h * s.out_w;
+  // Tasks of >= kGemmTaskMacs, at most 8: few and large (a GEMM's efficiency grows with its size),
+  // enough to keep a few threads busy. Output-row blocks first (each packs the weights once), then
+  // output-channel blocks of a multiple of 16.
+  const int64_t want = std::clamp<int64_t>(work / kGemmTaskMacs, 1, 8);
+  t.rows_per_block = (s.out_h + std::min(want, s.out_h) - 1) / std::min(want, s.out_h);
+  const int64_t budget_rows = std::max<int64_t>(1, kColBlockFloats / (depth * s.out_w));  // im2col budget
+  t.rows_per_block = std::clamp<int64_t>(std::min(t.rows_per_block, budget_rows), 1, s.out_h);
   t.row_blocks = (s.out_h + t.rows_per_block - 1) / t.rows_per_block;
-  if (t.row_blocks < 4 && cog >= 64 && work >= 4 * kTaskMacs) {
-    t.ch_per_block = ((cog + 3) / 4 + 15) / 16 * 16;
-    t.ch_blocks = (cog + t.ch_per_block - 1) / t.ch_per_block;
+  if (t.row_blocks < want && cog >= 32) {
+    const int64_t ch_blocks = std::min(want / t.row_blocks, cog / 16);
+    if (ch_blocks > 1) {
+      t.ch_per_block = ((cog + ch_blocks - 1) / ch_blocks + 15) / 16 * 16;
+      t.ch_blocks = (cog + t.ch_per_block - 1) / t.ch_per_block;
+    }
   }
   return t;
 }
 
 // Pointwise convs (1x1, stride 1, unpadded) read X directly, the others through im2col of the block.
-void gemm_conv(const Conv2dShape& s, bool pointwise, const float* x, const float* w, const float* bias, float* y) {
+void gemm_conv(const Conv2dShape& s, bool pointwise, const float* x, const float* w, const float* bias, float* y,
+               const Epilogue* act) {
   const int64_t cig = s.c_in / s.group, cog = s.c_out / s.group;
   const int64_t depth = cig * s.k_h * s.k_w, plane = s.out_h * s.out_w, in_plane = s.in_h * s.in_w;
   const GemmTiles t = gemm_tiles(s, cog, depth);
@@ -155,6 +165,8 @@ void gemm_conv(const Conv2dShape& s, bool pointwise, const float* x, const float
     float* yb = y + (n * s.c_out + g * cog + c0) * plane + oy0 * s.out_w;
     sgemm(c1 - c0, cols, depth, w + (g * cog + c0) * depth, depth, src, src_stride, yb, plane);
     add_bias_rows(bias ? bias + g * cog + c0 : nullptr, c1 - c0, cols, plane, yb);
+    if (act)
+      for (int64_t c = 0; c < c1 - c0; ++c) act->apply(yb + c * plane, cols);
   });
 }
 
@@ -167,7 +179,8 @@ bool is_pointwise(const Conv2dShape& s) {
 
 }  // namespace
 
-void conv2d_reference(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+void conv2d_reference(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                      const Epilogue* act) {
   const int64_t cig = s.c_in / s.group, cog = s.c_out / s.group;
   for (int64_t n = 0; n < s.batch; ++n)
     for (int64_t co = 0; co < s.c_out; ++co) {
@@ -188,6 +201,7 @@ void conv2d_reference(const Conv2dShape& s, const float* x, const float* w, cons
           y[((n * s.c_out + co) * s.out_h + oy) * s.out_w + ox] = static_cast<float>(acc);
         }
     }
+  if (act) act->apply(y, s.batch * s.c_out * s.out_h * s.out_w);
 }
 
 namespace {
@@ -196,14 +210,14 @@ std::atomic<bool> g_reference_mode{false};
 
 void set_conv_reference_mode(bool on) { g_reference_mode = on; }
 
-void conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
-  if (g_reference_mode) conv2d_reference(s, x, w, bias, y);
-  else conv2d_fast(s, x, w, bias, y);
+void conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, const Epilogue* act) {
+  if (g_reference_mode) conv2d_reference(s, x, w, bias, y, act);
+  else conv2d_fast(s, x, w, bias, y, act);
 }
 
-void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
-  if (is_depthwise(s)) depthwise(s, x, w, bias, y);
-  else gemm_conv(s, is_pointwise(s), x, w, bias, y);
+void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, const Epilogue* act) {
+  if (is_depthwise(s)) depthwise(s, x, w, bias, y, act);
+  else gemm_conv(s, is_pointwise(s), x, w, bias, y, act);
 }
 
 }  // namespace fxq

@@ -9,6 +9,8 @@
 #pragma once
 #include <cstdint>
 
+#include "ops/epilogue.h"
+
 namespace fxq {
 
 struct Conv2dShape {
@@ -21,13 +23,17 @@ struct Conv2dShape {
 
 // x: [batch, c_in, in_h, in_w]; w: [c_out, c_in / group, k_h, k_w]; bias: [c_out] or nullptr;
 // y: [batch, c_out, out_h, out_w], fully overwritten. c_in and c_out must be multiples of group.
-void conv2d_reference(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
-void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
+// `act` (optional): an activation applied to the result (ops/epilogue.h; fused Conv+activation).
+void conv2d_reference(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                      const Epilogue* act = nullptr);
+void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                 const Epilogue* act = nullptr);
 
 // The kernel the Conv op runs: conv2d_fast, or conv2d_reference while reference mode is on (tests use
 // it to get a float64-accumulated result of a whole model, the yardstick for fxq's and ONNX Runtime's
 // float32 rounding error). Process-wide; set it between runs.
-void conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
+void conv2d(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+            const Epilogue* act = nullptr);
 void set_conv_reference_mode(bool on);
 
 }  // namespace fxq

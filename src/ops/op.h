@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
+#include "ops/epilogue.h"
 
 namespace fxq {
 
@@ -16,6 +17,7 @@ struct KernelArgs {
   int64_t opset;                    // default-domain opset of the model (some ops changed inputs)
   std::vector<const Tensor*> in;    // nullptr for absent optional inputs
   std::vector<Tensor>& out;         // one per node output, filled by the kernel
+  const Epilogue* epilogue = nullptr;  // Conv only: an activation fused into it (engine/fusion.h)
 
   size_t num_inputs() const { return in.size(); }
   bool has_input(size_t k) const { return k < in.size() && in[k] != nullptr; }
