@@ -36,38 +36,87 @@ void add_bias_rows(const float* bias, int64_t rows, int64_t cols, int64_t stride
   }
 }
 
-// One output plane of a conv with one input channel per group: y += w (*) x, through a zero-padded
-// copy of the input plane (`buf`) so that the tap loops have no bounds checks and vectorize.
-template <int kStrideW>
-void depthwise_rows(const Conv2dShape& s, const float* padded, int64_t wp, const float* wk, float* yp) {
-  const int64_t sw = kStrideW > 0 ? kStrideW : s.stride_w;
-  for (int64_t oy = 0; oy < s.out_h; ++oy) {
-    float* __restrict yrow = yp + oy * s.out_w;
-    for (int64_t ky = 0; ky < s.k_h; ++ky) {
-      const float* xrow = padded + (oy * s.stride_h + ky * s.dil_h) * wp;
+// One output plane of a conv with one input channel per group: y += w (*) x. The input plane is
+// copied once into a zero-padded buffer whose rows are split by column phase (column c of the padded
+// row goes to phase c % stride_w, index c / stride_w), so every tap reads contiguous columns whatever
+// the stride; the tap loops have no bounds checks, and each output row is computed in blocks of 16
+// columns (the row padded to a multiple of 16) held in registers over all taps. Per output, the sum
+// is bias, then the taps in (ky, kx) order.
+constexpr int64_t kDwBlock = 16;
+
+// Per conv: the padded buffer's shape and, per tap, where output 0's input sits in it.
+struct DwGeometry {
+  int64_t w16, hp, phase_len, row_len;  // padded output width, padded rows, entries per phase, row stride
+  std::vector<int64_t> tap_offset;
+  explicit DwGeometry(const Conv2dShape& s) {
+    w16 = (s.out_w + kDwBlock - 1) / kDwBlock * kDwBlock;
+    hp = (s.out_h - 1) * s.stride_h + (s.k_h - 1) * s.dil_h + 1;
+    phase_len = w16 + ((s.k_w - 1) * s.dil_w) / s.stride_w + 1;  // indices up to (w16 - 1) + that
+    row_len = phase_len * s.stride_w;
+    for (int64_t ky = 0; ky < s.k_h; ++ky)
       for (int64_t kx = 0; kx < s.k_w; ++kx) {
-        const float wv = wk[ky * s.k_w + kx];
-        const float* __restrict xr = xrow + kx * s.dil_w;
-        for (int64_t ox = 0; ox < s.out_w; ++ox) yrow[ox] += wv * xr[ox * sw];
+        const int64_t c = kx * s.dil_w;
+        tap_offset.push_back(ky * s.dil_h * row_len + (c % s.stride_w) * phase_len + c / s.stride_w);
+      }
+  }
+};
+
+// Copies one input plane into the interior of the padded, phase-split buffer (its padding cells are
+// zero and never written, so the buffer is zeroed once per task).
+void fill_padded(const Conv2dShape& s, const DwGeometry& g, const float* xp, float* buf) {
+  const int64_t wp = g.row_len;  // padded columns represented
+  const int64_t c0 = std::max<int64_t>(0, s.pad_left), c1 = std::min(wp, s.in_w + s.pad_left);
+  for (int64_t r = std::max<int64_t>(0, s.pad_top); r < std::min(g.hp, s.in_h + s.pad_top); ++r) {
+    const float* xrow = xp + (r - s.pad_top) * s.in_w - s.pad_left;
+    float* row = buf + r * g.row_len;
+    if (s.stride_w == 1) {
+      std::copy(xrow + c0, xrow + c1, row + c0);
+      continue;
+    }
+    for (int64_t p = 0; p < s.stride_w; ++p) {  // padded column c = i * stride_w + p
+      float* dst = row + p * g.phase_len;
+      const int64_t i0 = c0 > p ? (c0 - p + s.stride_w - 1) / s.stride_w : 0;
+      for (int64_t i = i0, c = i0 * s.stride_w + p; c < c1; ++i, c += s.stride_w) dst[i] = xrow[c];
+    }
+  }
+}
+
+// y (holding the bias) += w (*) padded plane.
+void depthwise_rows(const Conv2dShape& s, const DwGeometry& g, const float* padded, const float* wk, float* yp) {
+  const int64_t taps = s.k_h * s.k_w;
+  const int64_t* off = g.tap_offset.data();
+  // 16 floats as one value (GCC vector extension; one AVX-512 register, or two/four narrower ones),
+  // loaded and stored unaligned: the block's sums stay in registers over all taps.
+  typedef float Block __attribute__((vector_size(kDwBlock * sizeof(float)), aligned(4)));
+  // Four output rows at a time: four independent sums per tap, so the FMA latency is hidden (one
+  // chain of dependent FMAs per block would take ~4 cycles per tap). Rows past the end repeat the
+  // last row and are not stored.
+  constexpr int64_t kRows = 4;
+  for (int64_t oy0 = 0; oy0 < s.out_h; oy0 += kRows) {
+    const float* xr[kRows];
+    for (int64_t r = 0; r < kRows; ++r)
+      xr[r] = padded + std::min(oy0 + r, s.out_h - 1) * s.stride_h * g.row_len;
+    for (int64_t o0 = 0; o0 < g.w16; o0 += kDwBlock) {
+      const int64_t valid = std::min(kDwBlock, s.out_w - o0);
+      Block a[kRows];
+      for (int64_t r = 0; r < kRows; ++r) {
+        float bias[kDwBlock] = {};
+        std::copy_n(yp + std::min(oy0 + r, s.out_h - 1) * s.out_w + o0, valid, bias);
+        a[r] = *reinterpret_cast<const Block*>(bias);
+      }
+      for (int64_t t = 0; t < taps; ++t) {
+        const float wv = wk[t];
+        for (int64_t r = 0; r < kRows; ++r) a[r] += wv * *reinterpret_cast<const Block*>(xr[r] + off[t] + o0);
+      }
+      for (int64_t r = 0; r < kRows && oy0 + r < s.out_h; ++r) {
+        float out[kDwBlock];
+        *reinterpret_cast<Block*>(out) = a[r];
+        std::copy_n(out, valid, yp + (oy0 + r) * s.out_w + o0);
       }
     }
   }
 }
 
-void depthwise_plane(const Conv2dShape& s, const float* xp, const float* wk, float* yp, std::vector<float>& buf) {
-  const int64_t hp = (s.out_h - 1) * s.stride_h + (s.k_h - 1) * s.dil_h + 1;
-  const int64_t wp = (s.out_w - 1) * s.stride_w + (s.k_w - 1) * s.dil_w + 1;
-  buf.assign(static_cast<size_t>(hp * wp), 0.0f);
-  for (int64_t r = 0; r < hp; ++r) {
-    const int64_t iy = r - s.pad_top;
-    if (iy < 0 || iy >= s.in_h) continue;
-    const int64_t c0 = std::max<int64_t>(0, s.pad_left), c1 = std::min(wp, s.in_w + s.pad_left);
-    if (c1 > c0) std::copy_n(xp + iy * s.in_w + (c0 - s.pad_left), c1 - c0, buf.data() + r * wp + c0);
-  }
-  if (s.stride_w == 1) depthwise_rows<1>(s, buf.data(), wp, wk, yp);
-  else if (s.stride_w == 2) depthwise_rows<2>(s, buf.data(), wp, wk, yp);
-  else depthwise_rows<0>(s, buf.data(), wp, wk, yp);
-}
 
 // Columns for output rows [oy0, oy1) of one group: col[(ci, ky, kx), (oy - oy0) * out_w + ox].
 void im2col_rows(const Conv2dShape& s, const float* xg, int64_t oy0, int64_t oy1, float* col) {
@@ -99,13 +148,16 @@ void depthwise(const Conv2dShape& s, const float* x, const float* w, const float
   const int64_t multiplier = s.c_out / s.group;
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w, taps = s.k_h * s.k_w;
   const int64_t planes_per_task = std::max<int64_t>(1, kTaskMacs / std::max<int64_t>(1, out_plane * taps));
+  const DwGeometry g(s);
   parallel_range(s.batch * s.c_out, planes_per_task, [&](int64_t p0, int64_t p1) {
+    thread_local std::vector<float> buf;
+    buf.assign(static_cast<size_t>(g.hp * g.row_len), 0.0f);
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / s.c_out, co = p % s.c_out;
       float* yp = y + p * out_plane;
       std::fill(yp, yp + out_plane, bias ? bias[co] : 0.0f);
-      thread_local std::vector<float> buf;
-      depthwise_plane(s, x + (n * s.c_in + co / multiplier) * in_plane, w + co * taps, yp, buf);
+      fill_padded(s, g, x + (n * s.c_in + co / multiplier) * in_plane, buf.data());
+      depthwise_rows(s, g, buf.data(), w + co * taps, yp);
       if (act) act->apply(yp, out_plane);
     }
   });
