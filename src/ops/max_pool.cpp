@@ -31,8 +31,10 @@ float window_max(const Window& w, const float* plane, const int64_t o[3]) {
 }
 
 // 2-D windows (the common case): each plane is copied once into a buffer padded with the lowest float
-// (padded cells then never win, and a window with no input cell gives the lowest float, as above), so
-// the window loops need no bounds checks. Planes are spread over the thread pool.
+// (padded cells then never win, and a window with no input cell gives the lowest float, as above),
+// then max is taken separably -- over each window's columns for every padded row, then over its rows
+// -- which is exact (max is associative and commutative) and costs kh + kw instead of kh * kw
+// comparisons per output (YOLOX's 13x13 SPP pool: 26 instead of 169). Planes are spread over the pool.
 void max_pool_2d(const Tensor& x, const Window& w, Tensor& y) {
   y = Tensor::zeros(pooled_shape(x.shape, w));
   const int64_t ih = w.in[1], iw = w.in[2], oh = w.out[1], ow = w.out[2];
@@ -40,24 +42,35 @@ void max_pool_2d(const Tensor& x, const Window& w, Tensor& y) {
   const int64_t dh = w.dilations[1], dw = w.dilations[2], top = w.pad_begin[1], left = w.pad_begin[2];
   const int64_t hp = (oh - 1) * sh + (kh - 1) * dh + 1, wp = (ow - 1) * sw + (kw - 1) * dw + 1;
   const int64_t planes = x.dim(0) * x.dim(1);
-  parallel_range(planes, std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, oh * ow * kh * kw)), [&](int64_t p0, int64_t p1) {
-    thread_local std::vector<float> buf;
+  constexpr float kLowest = std::numeric_limits<float>::lowest();
+  parallel_range(planes, std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, oh * ow * (kh + kw))), [&](int64_t p0, int64_t p1) {
+    thread_local std::vector<float> buf, rowmax;
+    buf.resize(static_cast<size_t>(hp * wp));
+    rowmax.resize(static_cast<size_t>(hp * ow));
     for (int64_t p = p0; p < p1; ++p) {
-      buf.assign(static_cast<size_t>(hp * wp), std::numeric_limits<float>::lowest());
+      std::fill(buf.begin(), buf.end(), kLowest);
       const float* plane = x.f.data() + p * ih * iw;
       for (int64_t r = 0; r < hp; ++r) {
         const int64_t iy = r - top, c0 = std::max<int64_t>(0, left), c1 = std::min(wp, iw + left);
         if (iy >= 0 && iy < ih && c1 > c0) std::copy_n(plane + iy * iw + (c0 - left), c1 - c0, buf.data() + r * wp + c0);
       }
+      for (int64_t r = 0; r < hp; ++r) {  // max over the window's columns
+        float* __restrict m = rowmax.data() + r * ow;
+        const float* row = buf.data() + r * wp;
+        std::fill(m, m + ow, kLowest);
+        for (int64_t kx = 0; kx < kw; ++kx) {
+          const float* __restrict xr = row + kx * dw;
+          for (int64_t ox = 0; ox < ow; ++ox) m[ox] = xr[ox * sw] > m[ox] ? xr[ox * sw] : m[ox];
+        }
+      }
       float* out = y.f.data() + p * oh * ow;
-      for (int64_t oy = 0; oy < oh; ++oy) {
+      for (int64_t oy = 0; oy < oh; ++oy) {  // then over its rows
         float* __restrict orow = out + oy * ow;
-        std::fill(orow, orow + ow, std::numeric_limits<float>::lowest());
-        for (int64_t ky = 0; ky < kh; ++ky)
-          for (int64_t kx = 0; kx < kw; ++kx) {
-            const float* __restrict xr = buf.data() + (oy * sh + ky * dh) * wp + kx * dw;
-            for (int64_t ox = 0; ox < ow; ++ox) orow[ox] = xr[ox * sw] > orow[ox] ? xr[ox * sw] : orow[ox];
-          }
+        std::fill(orow, orow + ow, kLowest);
+        for (int64_t ky = 0; ky < kh; ++ky) {
+          const float* __restrict m = rowmax.data() + (oy * sh + ky * dh) * ow;
+          for (int64_t ox = 0; ox < ow; ++ox) orow[ox] = m[ox] > orow[ox] ? m[ox] : orow[ox];
+        }
       }
     }
   });
