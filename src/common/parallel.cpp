@@ -20,7 +20,20 @@ int default_threads() {
 
 thread_local bool t_in_region = false;  // true inside a task: nested regions run serially
 
-// One parallel region at a time (the engine runs one kernel at a time); guarded by region_mutex_.
+// One parallel region at a time (the engine runs one kernel at a time; region_mutex_ serializes
+// callers). A region's state lives in a shared Region, so a worker that wakes up late -- after the
+// caller already ran every task itself -- finds no task left and touches nothing else: the caller
+// waits for the tasks, never for the workers to wake up (which matters when another process keeps
+// the other cores busy).
+struct Region {
+  const std::function<void(int64_t)>* fn = nullptr;
+  int64_t tasks = 0;
+  std::atomic<int64_t> next{0}, done{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  std::exception_ptr error;
+};
+
 class Pool {
  public:
   static Pool& instance() {
@@ -36,21 +49,22 @@ class Pool {
   }
   void run(int64_t tasks, const std::function<void(int64_t)>& fn) {
     std::lock_guard<std::mutex> region(region_mutex_);
+    auto r = std::make_shared<Region>();
+    r->fn = &fn;
+    r->tasks = tasks;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      fn_ = &fn;
-      tasks_ = tasks;
-      next_.store(0);
-      pending_ = static_cast<int>(workers_.size());
-      error_ = nullptr;
+      current_ = r;
       ++generation_;
     }
     cv_.notify_all();
-    work();
-    std::unique_lock<std::mutex> lk(mu_);
-    done_cv_.wait(lk, [&] { return pending_ == 0; });
-    fn_ = nullptr;
-    if (error_) std::rethrow_exception(error_);
+    work(*r);
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      done_cv_.wait(lk, [&] { return r->done.load() == r->tasks; });
+      current_.reset();
+    }
+    if (r->error) std::rethrow_exception(r->error);
   }
   ~Pool() { stop_workers(); }
 
@@ -70,16 +84,23 @@ class Pool {
     for (auto& w : workers_) w.join();
     workers_.clear();
   }
-  // Claims tasks until none are left.
-  void work() {
+  // Claims tasks of region r until none are left; after the first failure the rest are skipped
+  // (but still counted as done).
+  void work(Region& r) {
     t_in_region = true;
-    for (int64_t t; (t = next_.fetch_add(1)) < tasks_;) {
-      try {
-        (*fn_)(t);
-      } catch (...) {
+    for (int64_t t; (t = r.next.fetch_add(1)) < r.tasks;) {
+      if (!r.failed.load()) {
+        try {
+          (*r.fn)(t);
+        } catch (...) {
+          std::lock_guard<std::mutex> lk(r.error_mutex);
+          if (!r.error) r.error = std::current_exception();
+          r.failed = true;
+        }
+      }
+      if (r.done.fetch_add(1) + 1 == r.tasks) {
         std::lock_guard<std::mutex> lk(mu_);
-        if (!error_) error_ = std::current_exception();
-        next_.store(tasks_);
+        done_cv_.notify_all();
       }
     }
     t_in_region = false;
@@ -87,15 +108,15 @@ class Pool {
   void loop() {
     uint64_t seen = 0;
     for (;;) {
+      std::shared_ptr<Region> r;
       {
         std::unique_lock<std::mutex> lk(mu_);
         cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
         if (stop_) return;
         seen = generation_;
+        r = current_;
       }
-      work();
-      std::lock_guard<std::mutex> lk(mu_);
-      if (--pending_ == 0) done_cv_.notify_one();
+      if (r) work(*r);
     }
   }
 
@@ -103,13 +124,9 @@ class Pool {
   std::vector<std::thread> workers_;
   std::mutex region_mutex_, mu_;
   std::condition_variable cv_, done_cv_;
-  const std::function<void(int64_t)>* fn_ = nullptr;
-  int64_t tasks_ = 0;
-  std::atomic<int64_t> next_{0};
-  int pending_ = 0;
+  std::shared_ptr<Region> current_;
   uint64_t generation_ = 0;
   bool stop_ = false;
-  std::exception_ptr error_;
 };
 
 }  // namespace
