@@ -304,3 +304,23 @@ TEST_CASE("DepthToSpace (DCR, CRD) and SpaceToDepth", "[ops]") {
   require_close(run_op("DepthToSpace", {&d}, {{"blocksize", attr_i(2)}})[0], {1, 2, 4, 4}, s.f);
   REQUIRE(error_code("SpaceToDepth", {&big}, {{"blocksize", attr_i(2)}}) == ExitCode::kBadInput);
 }
+
+TEST_CASE("Pad constant on 4-D with mixed pads and crops matches a direct loop", "[ops]") {
+  Tensor x = iota({2, 3, 4, 5});
+  const std::vector<int64_t> pads = {0, 2, -1, 1, 1, -2, 1, 0};  // begin n,c,h,w then end n,c,h,w
+  Tensor p = ints({8}, pads), v = floats({}, {-7});
+  const Tensor y = run_op("Pad", {&x, &p, &v})[0];
+  Shape out(4);
+  for (int d = 0; d < 4; ++d) out[d] = x.shape[d] + pads[d] + pads[d + 4];
+  REQUIRE(y.shape == out);
+  for (int64_t n = 0; n < out[0]; ++n)
+    for (int64_t c = 0; c < out[1]; ++c)
+      for (int64_t h = 0; h < out[2]; ++h)
+        for (int64_t w = 0; w < out[3]; ++w) {
+          const int64_t i[4] = {n - pads[0], c - pads[1], h - pads[2], w - pads[3]};
+          bool inside = true;
+          for (int d = 0; d < 4; ++d) inside &= i[d] >= 0 && i[d] < x.shape[d];
+          const float expect = inside ? x.f[((i[0] * 3 + i[1]) * 4 + i[2]) * 5 + i[3]] : -7.0f;
+          REQUIRE(y.f[((n * out[1] + c) * out[2] + h) * out[3] + w] == expect);
+        }
+}

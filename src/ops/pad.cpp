@@ -58,6 +58,25 @@ void run(KernelArgs& a) {
       a.fail_input("cannot pad an empty axis in mode '" + mode + "'");
   }
   const std::vector<int64_t> strides = strides_of(x.shape);
+  if (mode == "constant" && rank > 0) {  // fill, then copy the kept window row by row
+    Tensor y = alloc_like(x, shape);
+    if (y.is_float()) std::fill(y.f.begin(), y.f.end(), static_cast<float>(fill));
+    else std::fill(y.i.begin(), y.i.end(), static_cast<int64_t>(fill));
+    const std::vector<int64_t> out_strides = strides_of(shape);
+    Shape rows(n.begin(), n.end() - 1);
+    const int64_t last = rank - 1;
+    if (n[last] > 0 && numel(n) > 0)
+      for_each_index(rows, [&](const std::vector<int64_t>& idx, int64_t) {
+        int64_t from = lo[last] * strides[last], to = std::max<int64_t>(0, begin[last]) * out_strides[last];
+        for (int64_t d = 0; d < last; ++d) {
+          from += (lo[d] + idx[d]) * strides[d];
+          to += (idx[d] + std::max<int64_t>(0, begin[d])) * out_strides[d];
+        }
+        copy_range(x, from, y, to, n[last]);
+      });
+    a.output(0) = std::move(y);
+    return;
+  }
   std::vector<int64_t> src(static_cast<size_t>(numel(shape)));
   for_each_index(shape, [&](const std::vector<int64_t>& idx, int64_t k) {
     int64_t s = 0;
