@@ -62,6 +62,26 @@ TEST_CASE("usage errors exit 2", "[cli]") {
   require_one_line_error(run_fxq("info --bogus x.onnx"), ExitCode::kUsage, "bogus");
   require_one_line_error(run_fxq(""), ExitCode::kUsage, "subcommand");
   require_one_line_error(run_fxq("eval " + mnist_model() + " --images /tmp"), ExitCode::kUsage, "--preset");
+  require_one_line_error(run_fxq("--threads -2 ops"), ExitCode::kUsage, "--threads");
+}
+
+TEST_CASE("--threads gives the same outputs at 1 and 2 threads", "[cli]") {
+  const std::string dir = test::temp_dir("cli-threads");
+  for (const char* t : {"1", "2"}) {
+    auto r = run_fxq(std::string("-j ") + t + " eval " + mnist_model() + " --images " + test::shared_data() +
+                     "/images/mnist --labels " + test::shared_data() + "/images/mnist/labels.tsv --preset mnist-28 "
+                     "--limit 50 --dump " + dir + "/t" + t + " -q");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/t1")) {
+    const std::string other = dir + "/t2/" + e.path().filename().string();
+    REQUIRE(std::filesystem::exists(other));
+    CHECK(test::read_bytes(e.path().string()) == test::read_bytes(other));
+    ++files;
+  }
+  CHECK(files >= 50);
 }
 
 TEST_CASE("bad model files exit 4 with the file named", "[cli]") {
