@@ -65,7 +65,7 @@ TEST_CASE("usage errors exit 2", "[cli]") {
   require_one_line_error(run_fxq("--threads -2 ops"), ExitCode::kUsage, "--threads");
 }
 
-TEST_CASE("--threads gives the same outputs at 1 and 2 threads", "[cli]") {
+TEST_CASE("fxq -j gives the same outputs at 1 and 2 threads", "[cli]") {
   const std::string dir = test::temp_dir("cli-threads");
   for (const char* t : {"1", "2"}) {
     auto r = run_fxq(std::string("-j ") + t + " eval " + mnist_model() + " --images " + test::shared_data() +

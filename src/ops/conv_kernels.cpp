@@ -16,7 +16,8 @@ namespace {
 
 constexpr int64_t kColBlockFloats = 1 << 19;  // im2col block of at most 2 MiB
 constexpr int64_t kTaskMacs = 1 << 18;        // depthwise: MACs per task (planes are grouped up to this)
-constexpr int64_t kGemmTaskMacs = 1 << 21;    // GEMM convs: MACs per task at least (see gemm_tiles)
+constexpr int64_t kGemmTaskMacs = 1 << 19;    // GEMM convs: MACs per task at least (see gemm_tiles)
+constexpr int64_t kMinGemmCols = 32;           // GEMM convs: output positions per row block at least
 
 // Output positions [lo, hi) along one axis whose input o * stride + offset lies in [0, len).
 void valid_outputs(int64_t offset, int64_t stride, int64_t len, int64_t out_len, int64_t& lo, int64_t& hi) {
@@ -137,7 +138,10 @@ void im2col_rows(const Conv2dShape& s, const float* xg, int64_t oy0, int64_t oy1
           }
           const float* xrow = xg + (ci * s.in_h + iy) * s.in_w;
           std::fill(d, d + lo, 0.0f);
-          for (int64_t ox = lo; ox < hi; ++ox) d[ox] = xrow[ox * s.stride_w + offset];
+          if (s.stride_w == 1)
+            std::copy(xrow + lo + offset, xrow + hi + offset, d + lo);
+          else
+            for (int64_t ox = lo; ox < hi; ++ox) d[ox] = xrow[ox * s.stride_w + offset];
           std::fill(d + hi, d + s.out_w, 0.0f);
         }
       }
@@ -175,14 +179,16 @@ GemmTiles gemm_tiles(const Conv2dShape& s, int64_t cog, int64_t depth) {
   const int64_t work = cog * depth * s.out_h * s.out_w;
   // Tasks of >= kGemmTaskMacs, at most 8: few and large (a GEMM's efficiency grows with its size),
   // enough to keep a few threads busy. Output-row blocks first (each packs the weights once), then
-  // output-channel blocks of a multiple of 16.
+  // output-channel blocks of a multiple of 16 (and at least 64: narrower oneDNN GEMMs lose more than
+  // the second thread gains).
   const int64_t want = std::clamp<int64_t>(work / kGemmTaskMacs, 1, 8);
   t.rows_per_block = (s.out_h + std::min(want, s.out_h) - 1) / std::min(want, s.out_h);
+  t.rows_per_block = std::max(t.rows_per_block, (kMinGemmCols + s.out_w - 1) / s.out_w);  // GEMMs not too narrow
   const int64_t budget_rows = std::max<int64_t>(1, kColBlockFloats / (depth * s.out_w));  // im2col budget
   t.rows_per_block = std::clamp<int64_t>(std::min(t.rows_per_block, budget_rows), 1, s.out_h);
   t.row_blocks = (s.out_h + t.rows_per_block - 1) / t.rows_per_block;
-  if (t.row_blocks < want && cog >= 32) {
-    const int64_t ch_blocks = std::min(want / t.row_blocks, cog / 16);
+  if (t.row_blocks < want && cog >= 128) {
+    const int64_t ch_blocks = std::min(want / t.row_blocks, cog / 64);
     if (ch_blocks > 1) {
       t.ch_per_block = ((cog + ch_blocks - 1) / ch_blocks + 15) / 16 * 16;
       t.ch_blocks = (cog + t.ch_per_block - 1) / t.ch_per_block;

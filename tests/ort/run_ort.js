@@ -4,7 +4,7 @@
 // usage: node run_ort.js MODEL.onnx CASES_DIR [--threads N] [--time REPS] [--opt all|disabled] [--out NAME]
 //   CASES_DIR/<case>/inputs/<input name>.npy  ->  CASES_DIR/<case>/<NAME, default ort>/<output index>.npy
 //   (outputs in the order of the model's graph outputs; names in CASES_DIR/ort_outputs.json)
-// With --time REPS: every case is also run REPS more times after 3 warm-up runs, and the median and
+// With --time REPS: every case is also run REPS more times after warm-up runs (at least 20 and 0.3 s), and the median and
 // spread of session.run (ms) is printed as JSON on stdout.
 'use strict';
 const fs = require('fs');
@@ -66,7 +66,8 @@ async function main() {
     session.outputNames.forEach((name, i) => writeNpy(path.join(dir, `${i}.npy`), out[name]));
   }
   if (reps > 0) {
-    for (let w = 0; w < 3; w++) await session.run(feeds[w % feeds.length]);
+    const warmUntil = Date.now() + 300;
+    for (let w = 0; w < 20 || Date.now() < warmUntil; w++) await session.run(feeds[w % feeds.length]);
     const ms = [];
     for (let r = 0; r < reps; r++) {
       const t0 = process.hrtime.bigint();
