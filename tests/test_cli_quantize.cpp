@@ -66,7 +66,7 @@ TEST_CASE("fxq quantize writes a QDQ model, a report and an HTML page and prints
   REQUIRE(r.out.find(out + "/m.html  (HTML report)") != std::string::npos);
   REQUIRE(test::file_exists(out + "/m.onnx"));
   const auto report = nlohmann::json::parse(test::read_bytes(out + "/m.json"));
-  REQUIRE(report["schema_version"] == 1);
+  REQUIRE(report["schema_version"] == 2);
   REQUIRE(report["model"]["sha256"] == sha256_file(mnist_model()));
   REQUIRE(report["calibration"]["count"] == 40);
   REQUIRE(report["accuracy"]["images"] == 40);

@@ -129,16 +129,28 @@ TEST_CASE("rounding does not depend on the floating-point rounding mode", "[fixe
   const QFormat f{8, 2, true};
   std::vector<int64_t> qnear;
   for (double x : xs) qnear.push_back(quantize(x, f));
+  // The array form of fake_quantize (the simulation's hot loop) too, on the same values scaled to
+  // the format's steps (0.25), ties included.
+  std::vector<float> anear;
+  for (double x : xs) anear.push_back(static_cast<float>(x / 4));
+  fake_quantize(anear.data(), anear.size(), f);
   for (int mode : {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO}) {
     REQUIRE(std::fesetround(mode) == 0);
     std::vector<double> got;
     std::vector<int64_t> qgot;
+    std::vector<float> agot;
     for (double x : xs) got.push_back(round_half_even(x));
     for (double x : xs) qgot.push_back(quantize(x, f));
+    for (double x : xs) agot.push_back(static_cast<float>(x / 4));
+    fake_quantize(agot.data(), agot.size(), f);
     std::fesetround(FE_TONEAREST);
     CHECK(got == near);
     CHECK(qgot == qnear);
+    CHECK(agot == anear);
   }
+  CHECK(anear[0] == 0.0f);   // 0.125 = half a step: ties to even (0)
+  CHECK(anear[2] == 0.5f);   // 0.625 = 2.5 steps: ties to 2 steps
+  CHECK(anear[5] == -0.5f);  // -0.625 = -2.5 steps: ties to -2 steps
 }
 
 TEST_CASE("rounding_shift_right_half_even matches double for every int16 and shift 0..15", "[fixedpoint]") {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 
 #include "data/image_folder.h"
 #include "data/image_stream.h"
@@ -27,7 +28,22 @@ std::string subset(const std::vector<data::ImageEntry>& images, size_t first, si
   return dir;
 }
 
-void check_model(const test::SharedModel& sm, int bits, bool per_channel = false) {
+// Mixed precision: every layer and quantization point gets its own bit-width, cycling through
+// 2..8 bits for weights and 3..8 bits for activations, plus one 12-bit weight and one 10-bit point
+// (int16 containers through com.microsoft Q/DQ).
+void mixed_bits(quant::QuantizeOptions& o) {
+  PreparedModel m = prepare_model(o.model);
+  int k = 0;
+  for (const auto& n : m.graph.nodes) {
+    if (n.op_type != "Conv" && n.op_type != "Gemm") continue;
+    o.search.layer_weight_bits[n.name] = k == 1 ? 12 : 2 + (k % 7);
+    o.search.point_act_bits[n.outputs[0]] = k == 2 ? 10 : 3 + (k % 6);
+    ++k;
+  }
+}
+
+void check_model(const test::SharedModel& sm, int bits, bool per_channel = false,
+                 const std::function<void(quant::QuantizeOptions&)>& tweak = {}) {
   const std::string data = test::shared_data();
   auto all = data::list_images(data + "/" + sm.images);
   quant::QuantizeOptions o;
@@ -38,6 +54,7 @@ void check_model(const test::SharedModel& sm, int bits, bool per_channel = false
   o.search_images = 16;
   o.search.per_channel = per_channel;
   o.quiet = true;
+  if (tweak) tweak(o);
   const std::string out = test::temp_dir("q-out");
   o.out_path = out + "/model.fxq.onnx";
   o.report_path = out + "/model.fxq.json";
@@ -80,9 +97,15 @@ void check_model(const test::SharedModel& sm, int bits, bool per_channel = false
       for (size_t e = 0; e < ref.f.size(); ++e) worst_steps = std::max(worst_steps, std::abs(ref.f[e] - got.f[e]) / step);
     }
   }
-  std::printf("QDQ %-18s W%dA%d: ORT vs fxq simulation, worst |diff| = %.3g output steps on %zu held-out images\n", sm.key,
-              bits, bits, worst_steps, inputs.size());
-  REQUIRE(worst_steps <= 1.0);
+  std::string what = "W" + std::to_string(bits) + "A" + std::to_string(bits);
+  if (tweak) {
+    what = "mixed W2-12/A3-10";
+    for (const auto& m : o.search.methods) what += " " + m;
+  }
+  std::printf("QDQ %-18s %s%s: ORT vs fxq simulation, worst |diff| = %.3g output steps on %zu held-out images\n", sm.key,
+              what.c_str(), per_channel ? " per-channel" : "", worst_steps, inputs.size());
+  if (tweak) REQUIRE(!r.search.plan.values.empty());  // the methods replaced weights and biases
+  REQUIRE(worst_steps <= (tweak ? 0.0 : 1.0));
 }
 
 }  // namespace
@@ -95,5 +118,20 @@ TEST_CASE("quantize end to end: ONNX Runtime runs the QDQ model as fxq simulated
       DYNAMIC_SECTION(sm.key << " W" << bits << "A" << bits) { check_model(sm, bits); }
     }
     DYNAMIC_SECTION(sm.key << " W6A6 per-channel") { check_model(sm, 6, true); }
+  }
+}
+
+TEST_CASE("quantize end to end: mixed bit-widths and every weight method, ONNX Runtime equals the simulation exactly",
+          "[quant][mixed][models]") {
+  for (const auto& sm : test::shared_models()) {
+    if (std::string(sm.key) != "mnist8" && std::string(sm.key) != "resnet20_cifar10") continue;
+    for (bool per_channel : {false, true}) {
+      DYNAMIC_SECTION(sm.key << (per_channel ? " per-channel" : " per-tensor")) {
+        check_model(sm, 8, per_channel, [](quant::QuantizeOptions& o) {
+          mixed_bits(o);
+          o.search.methods = {"adaround", "bias-correction"};
+        });
+      }
+    }
   }
 }

@@ -48,14 +48,15 @@ json add_row(const std::string& name, double sqnr) {
 json small_report() {
   json layers = json::array({conv_row("/conv1/Conv", 8, 8, 35.0), conv_row("/conv2/Conv", 4, 8, 21.5), add_row("/Add", 30.0),
                              conv_row("/conv3/Conv", 8, 8, 28.0)});
-  return {{"schema_version", 1},
+  return {{"schema_version", 2},
           {"fxq_version", "0.1.0"},
           {"model", {{"path", "models/m.onnx"}, {"sha256", std::string(64, 'a')}, {"opset", 13}, {"params", 73978}, {"macs", 11700000}}},
           {"calibration", {{"dir", "calib/"}, {"count", 500}, {"skipped", 0}, {"files_sha256", std::string(64, 'b')},
                            {"search_images", 64}, {"observer", "minmax"}}},
           {"preprocessing", "fashion-mnist-28"},
           {"options", {{"weight_bits", 8}, {"act_bits", 8}, {"upstream_aware", true}, {"frac_candidates", 4},
-                       {"act_frac_candidates", 8}, {"rounding", "half_to_even"}, {"weight_granularity", "per_tensor"}}},
+                       {"act_frac_candidates", 8}, {"rounding", "half_to_even"}, {"weight_granularity", "per_tensor"},
+                       {"methods", json::array({{{"name", "nearest"}, {"help", "round to nearest"}}})}}},
           {"layers", layers},
           {"float_nodes", json::array()},
           {"totals", {{"weight_bytes", {{"quantized", 250.0}, {"float32", 1000.0}, {"all_8bit", 300.0}}},
@@ -65,7 +66,9 @@ json small_report() {
           {"phase_seconds", {{"calibrate", 2.5}, {"search", 125.0}, {"export", 0.04}}},
           {"accuracy", {{"eval_dir", "eval/"}, {"images", 1000}, {"float", {{"top1", 94.1}, {"top5", 100.0}}},
                         {"quantized", {{"top1", 93.5}, {"top5", 99.9}}}, {"loss_top1_pp", 0.6}, {"loss_top5_pp", 0.1}}},
-          {"outputs", {{"model", "out/m.fxq.onnx"}, {"report", "out/m.fxq.json"}, {"html", nullptr}}}};
+          {"outputs", {{"model", "out/m.fxq.onnx"}, {"report", "out/m.fxq.json"}, {"html", nullptr}}},
+          {"evaluation", nullptr},
+          {"gate", nullptr}};
 }
 
 std::vector<std::string> lines_of(const std::string& s) {

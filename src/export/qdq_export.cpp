@@ -290,7 +290,11 @@ class QdqWriter {
 }  // namespace
 
 onnx::ModelProto export_qdq(const Graph& g, const quant::QuantPlan& plan, const QdqOptions& opt) {
-  return QdqWriter(g, plan, opt).run();
+  if (plan.values.empty()) return QdqWriter(g, plan, opt).run();
+  // Methods replaced some weights/biases (plan.h): quantize those values, as the simulation does.
+  Graph replaced = g;
+  quant::apply_values(plan, replaced);
+  return QdqWriter(replaced, plan, opt).run();
 }
 
 bool same_file(const std::string& a, const std::string& b) {

@@ -9,6 +9,10 @@
 //    weight_channel_frac[w] is non-empty, channel c along axis 0 uses frac weight_channel_frac[w][c].
 //  - biases[b] = F: initializer b (a Conv/Gemm bias) is replaced by fake_quantize(b, F); F is 32-bit
 //    signed at frac = frac(input activation) + frac(weight), so the integer pipeline adds it exactly.
+//  - values[t] = T: initializer t (a weight or a bias) holds T instead of the model's value *before*
+//    its format above applies. Weight rounding methods other than nearest (src/quant/methods/) put
+//    the rounded weights here (already on the grid, so applying the format changes nothing), bias
+//    correction its corrected bias. The simulation and the exporter both read it (apply_values).
 //  - float_nodes: nodes left in float, each with its reason (listed in the report, never silent).
 #pragma once
 #include <map>
@@ -17,6 +21,7 @@
 #include <vector>
 
 #include "fixedpoint/qformat.h"
+#include "ir/graph.h"
 
 namespace fxq::quant {
 
@@ -27,7 +32,11 @@ struct QuantPlan {
   std::map<std::string, QFormat> weights;
   std::map<std::string, std::vector<int>> weight_channel_frac;  // optional per-output-channel fracs
   std::map<std::string, QFormat> biases;
+  std::map<std::string, Tensor> values;  // replaced initializer values (see above)
   std::vector<std::pair<std::string, std::string>> float_nodes;  // node name, reason
 };
+
+// Replaces the initializers named in plan.values in `g` (same shape required: internal error otherwise).
+void apply_values(const QuantPlan& plan, Graph& g);
 
 }  // namespace fxq::quant

@@ -1,6 +1,8 @@
 #include "quant/quantize.h"
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -15,6 +17,7 @@
 #include "eval/image_eval.h"
 #include "export/qdq_export.h"
 #include "io/atomic_file.h"
+#include "quant/methods/method.h"
 #include "quant/observers/stats_collector.h"
 #include "quant/simulate.h"
 #include "report/html_report.h"
@@ -58,10 +61,54 @@ void check_output_paths(const QuantizeOptions& opt) {
 
 }  // namespace
 
+namespace {
+
+bool gate_on(const QuantizeOptions& o) { return o.max_loss >= 0; }
+
+// Every usage error of the options, before any work.
+void check_options(const QuantizeOptions& o) {
+  if (o.search.weight_bits < 2 || o.search.weight_bits > 16 || o.search.act_bits < 2 || o.search.act_bits > 16)
+    fail(ExitCode::kUsage, "bit-widths must be between 2 and 16");
+  parse_methods(o.search.methods);  // unknown names are usage errors
+  if (!o.eval_dir.empty() && o.eval_split > 0) fail(ExitCode::kUsage, "give either --eval or --eval-split, not both");
+  if (o.eval_split != 0 && !(o.eval_split > 0 && o.eval_split < 1))
+    fail(ExitCode::kUsage, "--eval-split must be a fraction between 0 and 1 (e.g. 0.5)");
+  if (!gate_on(o)) {
+    if (o.max_loss != -1) fail(ExitCode::kUsage, "--max-loss must be >= 0 (percentage points)");
+    if (o.write_best) fail(ExitCode::kUsage, "--write-best applies only with --max-loss");
+    if (!o.metric.empty()) fail(ExitCode::kUsage, "--metric applies only with --max-loss");
+    if ((!o.eval_dir.empty() || o.eval_split > 0) && o.labels.empty())
+      fail(ExitCode::kUsage, "evaluating without --max-loss needs --labels (a TSV, or 'folders')");
+    return;
+  }
+  if (!std::isfinite(o.max_loss)) fail(ExitCode::kUsage, "--max-loss must be a finite number of percentage points");
+  if (o.eval_dir.empty() && o.eval_split <= 0)
+    fail(ExitCode::kUsage, "--max-loss needs evaluation images: --eval DIR (with --labels for top1/top5) or --eval-split F");
+  if (!o.metric.empty()) {
+    const Metric m = parse_metric(o.metric);
+    if (m != Metric::kAgreement && o.labels.empty())
+      fail(ExitCode::kUsage, std::string("--metric ") + metric_name(m) + " needs --labels (or use --metric agreement)");
+  }
+  parse_objective(o.objective);
+  if (o.max_evaluations < 1) fail(ExitCode::kUsage, "--max-evals must be at least 1");
+}
+
+// --eval-split: image i of the sorted folder is an evaluation image when floor((i+1) p) > floor(i p),
+// which spreads round(n p) of them evenly and deterministically over the folder.
+void split_folder(std::vector<data::ImageEntry>& calib, std::vector<data::ImageEntry>& eval, double p) {
+  std::vector<data::ImageEntry> keep;
+  for (size_t i = 0; i < calib.size(); ++i) {
+    const bool held = std::floor(static_cast<double>(i + 1) * p) > std::floor(static_cast<double>(i) * p);
+    (held ? eval : keep).push_back(calib[i]);
+  }
+  calib = std::move(keep);
+}
+
+}  // namespace
+
 QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<void(const std::string&)>& warn) {
   QuantizeOutcome out;
-  if (opt.search.weight_bits < 2 || opt.search.weight_bits > 16 || opt.search.act_bits < 2 || opt.search.act_bits > 16)
-    fail(ExitCode::kUsage, "bit-widths must be between 2 and 16");
+  check_options(opt);
   PreparedModel m = prepare_model(opt.model);
   for (const auto& w : m.warnings) warn(w);
   const Graph& g = m.graph;
@@ -71,11 +118,27 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
   check_output_paths(opt);
 
   std::vector<data::ImageEntry> calib = data::list_images(opt.calib_dir);
-  if (opt.calib_limit > 0 && calib.size() > opt.calib_limit) calib.resize(opt.calib_limit);
   data::LabelledImages eval;
-  if (!opt.eval_dir.empty()) {
-    if (opt.labels.empty()) fail(ExitCode::kUsage, "--eval needs --labels (a TSV, or 'folders')");
-    eval = data::load_labelled_images(opt.eval_dir, opt.labels, warn);
+  if (opt.eval_split > 0) {
+    std::vector<data::ImageEntry> held;
+    split_folder(calib, held, opt.eval_split);
+    if (calib.empty() || held.empty())
+      fail_input(opt.calib_dir + ": too few images to hold out " + std::to_string(opt.eval_split) + " of them for evaluation");
+    if (!opt.labels.empty()) {
+      // The labels name the whole folder's images; the held-out ones keep theirs.
+      std::set<std::string> wanted;
+      for (const auto& e : held) wanted.insert(e.path);
+      const data::LabelledImages all = data::load_labelled_images(opt.calib_dir, opt.labels, warn);
+      for (size_t i = 0; i < all.images.size(); ++i)
+        if (wanted.count(all.images[i].path)) eval.images.push_back(all.images[i]), eval.labels.push_back(all.labels[i]);
+      if (eval.images.empty()) fail_input(opt.labels + ": none of the held-out images of " + opt.calib_dir + " has a label");
+    } else {
+      eval.images = held;
+    }
+    out.eval_source.description = std::to_string(opt.eval_split) + " of " + opt.calib_dir + " (image i held out when floor((i+1)p) > floor(ip))";
+  } else if (!opt.eval_dir.empty()) {
+    if (opt.labels.empty()) eval.images = data::list_images(opt.eval_dir);
+    else eval = data::load_labelled_images(opt.eval_dir, opt.labels, warn);
     std::set<std::string> calib_paths;
     for (const auto& e : calib) calib_paths.insert(canonical(e.path));
     size_t overlap = 0;
@@ -83,8 +146,11 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
     if (overlap > 0 && !opt.allow_overlap)
       fail(ExitCode::kUsage, opt.eval_dir + ": " + std::to_string(overlap) +
                                  " evaluation images are also calibration images; use disjoint sets (or --allow-overlap)");
+    out.eval_source.description = opt.eval_dir;
   }
+  if (opt.calib_limit > 0 && calib.size() > opt.calib_limit) calib.resize(opt.calib_limit);
   for (const auto& e : calib) out.calib_files.push_back(e.rel);
+  for (const auto& e : eval.images) out.eval_source.files.push_back(e.rel);
 
   // 1. Calibration: streaming statistics of every float value over all calibration images; the
   //    search subset (spread evenly over the set) is kept.
@@ -113,35 +179,67 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
   std::map<std::string, double> max_abs;
   for (const auto& [v, st] : out.stats) max_abs[v] = st.range_max_abs;
   out.phase_seconds["calibrate"] = seconds_since(t0);
-
-  // 2. The search.
-  t0 = Clock::now();
-  {
-    Progress progress("search", g.nodes.size(), opt.quiet, "nodes");
-    out.search = search_plan(g, search_feeds, opt.search, max_abs, [&](size_t, size_t) { progress.advance(); });
-    progress.done();
-  }
-  search_feeds.clear();
-  out.phase_seconds["search"] = seconds_since(t0);
-
-  // 3. Float vs quantized on the evaluation images.
-  if (!eval.images.empty()) {
-    t0 = Clock::now();
-    ImageEvalOptions eo;
-    eo.quiet = opt.quiet;
-    SimulatedModel sim(g, out.search.plan);
-    eo.label = "evaluate float";
-    auto fl = evaluate_images(exec, eval.images, eval.labels, opt.preprocessing, eo, warn);
-    eo.label = "evaluate quantized";
-    auto qz = evaluate_images(g, [&sim](std::map<std::string, Tensor> f) { return sim.run(std::move(f)); }, eval.images,
-                              eval.labels, opt.preprocessing, eo, warn);
-    out.accuracy = {true, fl.images, fl.topk, qz.topk};
-    out.phase_seconds["evaluate"] = seconds_since(t0);
-  }
-
-  // 4. Outputs: the QDQ model, the report and the HTML page appear together or not at all.
   out.model_stats = compute_stats(g);
+
+  if (gate_on(opt)) {
+    // 2. The gate: the evaluation images held in memory with the float model's results, then the search.
+    out.gate_run = true;
+    out.metric = opt.metric.empty() ? (opt.labels.empty() ? Metric::kAgreement : Metric::kTop1) : parse_metric(opt.metric);
+    t0 = Clock::now();
+    const EvalSet set = prepare_eval_set(g, [&exec](std::map<std::string, Tensor> f) { return exec.run(std::move(f)); },
+                                         eval.images, eval.labels, opt.preprocessing, opt.quiet, warn);
+    out.phase_seconds["evaluate float"] = seconds_since(t0);
+    t0 = Clock::now();
+    GateOptions go;
+    go.max_loss = opt.max_loss;
+    go.metric = out.metric;
+    go.objective = parse_objective(opt.objective);
+    go.max_evaluations = opt.max_evaluations;
+    go.profile.weight_bits = candidate_bits(opt.search.weight_bits);
+    go.profile.act_bits = candidate_bits(opt.search.act_bits);
+    go.profile.probe_images = opt.profile_images;
+    go.profile.probe_weight_bits = std::min(4, opt.search.weight_bits);
+    go.profile.probe_act_bits = std::min(5, opt.search.act_bits);
+    go.quiet = opt.quiet;
+    out.gate = run_gate(g, search_feeds, max_abs, opt.search, set, out.model_stats, go,
+                        [&](const std::string& line) { if (!opt.quiet) std::fprintf(stderr, "gate: %s\n", line.c_str()); });
+    search_feeds.clear();
+    out.phase_seconds["gate"] = seconds_since(t0);
+    out.search = std::move(out.gate.chosen_search);
+    const EvaluatedPlan& chosen = out.gate.evaluated[out.gate.chosen];
+    out.gate_accuracy = chosen.result;
+    out.accuracy = {set.labelled(), set.size(), set.float_topk, chosen.result.quant_topk};
+    out.agreement = chosen.result.agreement;
+  } else {
+    // 2. The search.
+    t0 = Clock::now();
+    {
+      Progress progress("search", g.nodes.size(), opt.quiet, "nodes");
+      out.search = search_plan(g, search_feeds, opt.search, max_abs, [&](size_t, size_t) { progress.advance(); });
+      progress.done();
+    }
+    search_feeds.clear();
+    out.phase_seconds["search"] = seconds_since(t0);
+
+    // 3. Float vs quantized on the evaluation images.
+    if (!eval.images.empty()) {
+      t0 = Clock::now();
+      ImageEvalOptions eo;
+      eo.quiet = opt.quiet;
+      SimulatedModel sim(g, out.search.plan);
+      eo.label = "evaluate float";
+      auto fl = evaluate_images(exec, eval.images, eval.labels, opt.preprocessing, eo, warn);
+      eo.label = "evaluate quantized";
+      auto qz = evaluate_images(g, [&sim](std::map<std::string, Tensor> f) { return sim.run(std::move(f)); }, eval.images,
+                                eval.labels, opt.preprocessing, eo, warn);
+      out.accuracy = {true, fl.images, fl.topk, qz.topk};
+      out.phase_seconds["evaluate"] = seconds_since(t0);
+    }
+  }
+
+  // 4. Outputs: the QDQ model, then the report (not when the gate failed, unless asked).
   out.cost = plan_cost(g, out.search, out.model_stats);
+  if (out.gate_run && !out.gate.met && !opt.write_best) return out;
   StagedFiles files;
   t0 = Clock::now();
   if (!opt.out_path.empty())
@@ -151,7 +249,21 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
   if (!opt.report_path.empty()) files.stage(opt.report_path, out.report.dump(2) + "\n");
   if (!opt.html_path.empty()) files.stage(opt.html_path, report::html_report(out.report));
   files.commit();
+  out.wrote_outputs = true;
   return out;
+}
+
+std::string gate_failure_message(const QuantizeOptions& opt, const QuantizeOutcome& out) {
+  const EvaluatedPlan& best = out.gate.evaluated[out.gate.chosen];
+  char buf[400];
+  std::snprintf(buf, sizeof buf,
+                "%s: accuracy limit not met: the smallest %s loss reached is %.2f pp (plan at step %zu, %s), above "
+                "--max-loss %.2f pp, after %zu evaluations on %zu images%s",
+                opt.model.c_str(), metric_name(out.metric), best.result.loss_pp, best.step,
+                best.step == 0 ? "every layer at the upper bit-widths" : "mixed precision", opt.max_loss,
+                out.gate.evaluated.size(), out.gate_accuracy.images,
+                opt.search.per_channel ? "" : "; --per-channel, --method adaround,bias-correction or higher --wbits/--abits may help");
+  return buf;
 }
 
 }  // namespace fxq::quant

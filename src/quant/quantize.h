@@ -13,6 +13,7 @@
 #include "engine/model_stats.h"
 #include "eval/topk.h"
 #include "export/qdq_export.h"
+#include "quant/gate.h"
 #include "quant/observers/observer.h"
 #include "quant/plan_cost.h"
 #include "quant/search.h"
@@ -29,6 +30,15 @@ struct QuantizeOptions {
   std::string observer = "minmax";
   std::string eval_dir, labels;  // optional evaluation set (disjoint from calibration)
   bool allow_overlap = false;    // allow the evaluation images to overlap the calibration images
+  double eval_split = 0;         // (0, 1): hold out this fraction of the calibration folder for evaluation
+  // The accuracy gate (quant/gate.h): on when max_loss >= 0. --wbits/--abits are then the largest
+  // candidate bit-widths (search.weight_bits / act_bits), the smallest being 2.
+  double max_loss = -1;
+  std::string metric;            // top1 | top5 | agreement; "" = top1 with labels, agreement without
+  std::string objective = "memory";
+  int max_evaluations = 8;
+  size_t profile_images = 16;
+  bool write_best = false;       // when the limit is not met, still write the closest plan's model and report
   exporter::QdqStyle qdq_style = exporter::QdqStyle::kOrt;
   bool quiet = false;
 };
@@ -39,6 +49,11 @@ struct AccuracyPair {
   TopK float_topk, quant_topk;
 };
 
+struct EvalSource {
+  std::string description;                 // "<dir>" or "<fraction> of <calib dir>, every k-th image"
+  std::vector<std::string> files;          // relative paths of the evaluation images
+};
+
 struct QuantizeOutcome {
   SearchResult search;
   std::map<std::string, TensorStats> stats;  // per quantization point, over all calibration images
@@ -47,11 +62,24 @@ struct QuantizeOutcome {
   std::vector<std::string> calib_files;
   size_t calib_skipped = 0;
   AccuracyPair accuracy;
+  EvalSource eval_source;
+  bool gate_run = false;
+  Metric metric = Metric::kTop1;
+  GateResult gate;                           // when gate_run
+  MetricResult gate_accuracy;                // the chosen plan's evaluation (when gate_run)
+  size_t agreement = 0;                      // images whose quantized top-1 is the float top-1 (gate)
+  bool wrote_outputs = false;
   std::map<std::string, double> phase_seconds;  // calibrate, search, evaluate, export
   std::string model_sha256;
   nlohmann::json report;  // the JSON report, as written (the summary and the HTML page are made from it)
 };
 
+// Without the gate: calibrate, search, evaluate (optional), write. With it (max_loss >= 0): the gate
+// chooses the plan; when the limit is not met nothing is written (unless write_best) and the outcome
+// says so (gate.met false): the caller reports it (exit code kAccuracyNotMet).
 QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<void(const std::string&)>& warn);
+
+// The one-line reason of a gate that was not met.
+std::string gate_failure_message(const QuantizeOptions& opt, const QuantizeOutcome& out);
 
 }  // namespace fxq::quant

@@ -1,18 +1,18 @@
-#include "quant/search.h"
-
+// The per-layer search (search.h): the walk over the float and the quantized model. The weight
+// methods are applied in search_methods.cpp, the mixed-precision profile measured in search_profile.cpp.
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <unordered_map>
+#include <memory>
 
 #include "common/error.h"
+#include "engine/executor.h"
 #include "fixedpoint/integer_ops.h"
 #include "ops/registry.h"
+#include "quant/search_walk.h"
 
 namespace fxq::quant {
-namespace {
-
-using Store = std::unordered_map<std::string, Tensor>;
+namespace walk {
 
 std::vector<Tensor> run_node(const Graph& g, const Node& n, const std::vector<const Tensor*>& in) {
   const OpDef* def = find_op(n.op_type);
@@ -56,309 +56,338 @@ Tensor fake_quantized(const Tensor& t, const QFormat& f) {
   return r;
 }
 
-class Search {
- public:
-  Search(const Graph& g, const std::vector<std::map<std::string, Tensor>>& images, const SearchOptions& opt,
-         const std::map<std::string, double>& max_abs)
-      : g_(g), opt_(opt), max_abs_(max_abs), fl_(images.size()), qz_(images.size()) {
-    for (size_t i = 0; i < images.size(); ++i)
-      for (const auto& [name, t] : images[i]) fl_[i][name] = t;
-    for (size_t k = 0; k < g.nodes.size(); ++k)
-      for (const auto& in : g.nodes[k].inputs)
-        if (!in.empty()) last_use_[in] = k;
-    for (const auto& n : g.nodes)
-      for (const auto& in : n.inputs) readers_[in].push_back(&n);
+Search::Search(const Graph& g, const std::vector<std::map<std::string, Tensor>>& images, const SearchOptions& opt,
+               const std::map<std::string, double>& max_abs, const SearchExtras& extras)
+    : g_(g), opt_(opt), max_abs_(max_abs), extras_(extras), fl_(images.size()), qz_(images.size()) {
+  for (size_t i = 0; i < images.size(); ++i)
+    for (const auto& [name, t] : images[i]) fl_[i][name] = t;
+  for (size_t k = 0; k < g.nodes.size(); ++k)
+    for (const auto& in : g.nodes[k].inputs)
+      if (!in.empty()) last_use_[in] = k;
+  for (const auto& n : g.nodes)
+    for (const auto& in : n.inputs) readers_[in].push_back(&n);
+  methods_ = parse_methods(opt.methods);
+  for (const QuantMethod* m : methods_) mean_removed_ |= m->removes_mean_error;
+  if (extras_.profile && extras_.profile_options) {
+    // The float model's outputs on the probe images: the reference every injected error is measured against.
+    Executor exec(g);
+    const size_t n = std::min(images.size(), std::max<size_t>(1, extras_.profile_options->probe_images));
+    for (size_t i = 0; i < n; ++i) float_out_.push_back(exec.run(images[i]));
+    extras_.profile->probe_images = n;
   }
+}
 
-  SearchResult run(const std::function<void(size_t, size_t)>& progress) {
-    for (const auto& vi : g_.inputs) {
-      if (vi.dtype != DType::kFloat32) {
-        for (size_t i = 0; i < fl_.size(); ++i) qz_[i][vi.name] = fl_[i][vi.name];
-        continue;
-      }
-      LayerResult r;
-      r.node = vi.name;
-      r.op = "(graph input)";
-      std::vector<Tensor> pre(fl_.size());
-      for (size_t i = 0; i < fl_.size(); ++i) pre[i] = fl_[i][vi.name];
-      choose_output(vi.name, pre, [&](size_t i) -> const Tensor& { return fl_[i][vi.name]; }, r);
-      res_.layers.push_back(std::move(r));
+SearchResult Search::run(const std::function<void(size_t, size_t)>& progress) {
+  for (const auto& vi : g_.inputs) {
+    if (vi.dtype != DType::kFloat32) {
+      for (size_t i = 0; i < fl_.size(); ++i) qz_[i][vi.name] = fl_[i][vi.name];
+      continue;
     }
-    for (size_t k = 0; k < g_.nodes.size(); ++k) {
-      visit(g_.nodes[k]);
-      release(k);
-      if (progress) progress(k + 1, g_.nodes.size());
-    }
-    res_.value_formats = fmt_;
-    return std::move(res_);
+    LayerResult r;
+    r.node = vi.name;
+    r.op = "(graph input)";
+    std::vector<Tensor> pre(fl_.size());
+    for (size_t i = 0; i < fl_.size(); ++i) pre[i] = fl_[i][vi.name];
+    current_ = -1;
+    choose_output(vi.name, pre, [&](size_t i) -> const Tensor& { return fl_[i][vi.name]; }, r);
+    res_.layers.push_back(std::move(r));
   }
-
- private:
-  const Tensor* find(const Store& s, const std::string& v) const {
-    if (const Tensor* t = g_.initializer(v)) return t;
-    auto it = s.find(v);
-    FXQ_CHECK(it != s.end(), "value '" + v + "' missing in the search");
-    return &it->second;
+  for (size_t k = 0; k < g_.nodes.size(); ++k) {
+    current_ = static_cast<std::ptrdiff_t>(k);
+    visit(g_.nodes[k]);
+    release(k);
+    if (progress) progress(k + 1, g_.nodes.size());
   }
+  res_.value_formats = fmt_;
+  return std::move(res_);
+}
 
-  std::vector<const Tensor*> inputs_of(const Node& n, const Store& s) const {
-    std::vector<const Tensor*> in;
-    for (const auto& v : n.inputs) in.push_back(v.empty() ? nullptr : find(s, v));
-    return in;
+const Tensor* Search::find(const Store& s, const std::string& v) const {
+  if (const Tensor* t = g_.initializer(v)) return t;
+  auto it = s.find(v);
+  FXQ_CHECK(it != s.end(), "value '" + v + "' missing in the search");
+  return &it->second;
+}
+
+std::vector<const Tensor*> Search::inputs_of(const Node& n, const Store& s) const {
+  std::vector<const Tensor*> in;
+  for (const auto& v : n.inputs) in.push_back(v.empty() ? nullptr : find(s, v));
+  return in;
+}
+
+// The node reading `v` if it is v's only reader, is fusable, and v is not a graph output.
+const Node* Search::fused_activation(const std::string& v) const {
+  auto it = readers_.find(v);
+  if (g_.is_graph_output(v) || it == readers_.end() || it->second.size() != 1) return nullptr;
+  const OpDef* d = find_op(it->second[0]->op_type);
+  return d && d->quant.fusable ? it->second[0] : nullptr;
+}
+
+bool Search::keeps_grid(const Node& n, const OpDef& d) const {
+  if (!d.quant.keeps_format || n.inputs.empty() || !fmt_.count(n.inputs[0])) return false;
+  if (n.op_type != "Clip") return true;
+  // Clip keeps the grid only when its bounds lie on it.
+  const QFormat& f = fmt_.at(n.inputs[0]);
+  for (size_t k = 1; k < n.inputs.size(); ++k) {
+    const Tensor* b = n.inputs[k].empty() ? nullptr : g_.initializer(n.inputs[k]);
+    if (!n.inputs[k].empty() && (!b || !b->is_float())) return false;
+    if (b && fixedpoint::fake_quantize(b->f[0], f) != b->f[0]) return false;
   }
+  return n.inputs.size() > 1 || (!n.has_attr("min") && !n.has_attr("max"));
+}
 
-  // The node reading `v` if it is v's only reader, is fusable, and v is not a graph output.
-  const Node* fused_activation(const std::string& v) const {
-    auto it = readers_.find(v);
-    if (g_.is_graph_output(v) || it == readers_.end() || it->second.size() != 1) return nullptr;
-    const OpDef* d = find_op(it->second[0]->op_type);
-    return d && d->quant.fusable ? it->second[0] : nullptr;
+void Search::visit(const Node& n) {
+  const OpDef* d = find_op(n.op_type);
+  FXQ_CHECK(d, "unsupported op " + n.op_type);
+  // The float model.
+  for (auto& s : fl_) {
+    auto out = run_node(g_, n, inputs_of(n, s));
+    for (size_t o = 0; o < n.outputs.size(); ++o)
+      if (!n.outputs[o].empty()) s[n.outputs[o]] = std::move(out[o]);
   }
-
-  bool keeps_grid(const Node& n, const OpDef& d) const {
-    if (!d.quant.keeps_format || n.inputs.empty() || !fmt_.count(n.inputs[0])) return false;
-    if (n.op_type != "Clip") return true;
-    // Clip keeps the grid only when its bounds lie on it.
-    const QFormat& f = fmt_.at(n.inputs[0]);
-    for (size_t k = 1; k < n.inputs.size(); ++k) {
-      const Tensor* b = n.inputs[k].empty() ? nullptr : g_.initializer(n.inputs[k]);
-      if (!n.inputs[k].empty() && (!b || !b->is_float())) return false;
-      if (b && fixedpoint::fake_quantize(b->f[0], f) != b->f[0]) return false;
-    }
-    return n.inputs.size() > 1 || (!n.has_attr("min") && !n.has_attr("max"));
-  }
-
-  void visit(const Node& n) {
-    const OpDef* d = find_op(n.op_type);
-    FXQ_CHECK(d, "unsupported op " + n.op_type);
-    // The float model.
-    for (auto& s : fl_) {
-      auto out = run_node(g_, n, inputs_of(n, s));
-      for (size_t o = 0; o < n.outputs.size(); ++o)
-        if (!n.outputs[o].empty()) s[n.outputs[o]] = std::move(out[o]);
-    }
-    const Tensor* w = d->quant.layer && n.inputs.size() > 1 ? g_.initializer(n.inputs[1]) : nullptr;
-    const bool float_out = !n.outputs.empty() && fl_.size() && fl_[0].at(n.outputs[0]).is_float();
-    if (w && w->is_float() && fmt_.count(n.inputs[0])) {
-      visit_layer(n, *w);
-    } else if (d->quant.layer && float_out) {
-      res_.plan.float_nodes.emplace_back(
-          n.name, w ? "its input is not quantized" : "its weight (input 1) is not a constant initializer: weights stay float");
-      requantize(n);
-    } else if (keeps_grid(n, *d)) {
-      run_quantized(n);
-      for (const auto& o : n.outputs)
-        if (!o.empty()) fmt_[o] = fmt_.at(n.inputs[0]);
-    } else if (const Node* act = float_out ? fused_activation(n.outputs[0]) : nullptr) {
-      // A requantizing op (e.g. a residual Add) whose only reader is an activation: quantized after
-      // the activation, as layers are (unsigned after a ReLU: one more bit for the main path).
-      run_quantized(n);
-      LayerResult r;
-      r.node = n.name;
-      r.op = n.op_type;
-      pending_[act->name] = res_.layers.size();
-      res_.layers.push_back(std::move(r));
-    } else if (float_out) {
-      requantize(n);
-    } else {
-      run_quantized(n);
-    }
-  }
-
-  // Runs `n` on the quantized path and gives its output a format of its own. A fused activation
-  // completes its layer's row instead of starting one.
-  void requantize(const Node& n) {
+  const Tensor* w = d->quant.layer && n.inputs.size() > 1 ? g_.initializer(n.inputs[1]) : nullptr;
+  const bool float_out = !n.outputs.empty() && fl_.size() && fl_[0].at(n.outputs[0]).is_float();
+  if (w && w->is_float() && fmt_.count(n.inputs[0])) {
+    visit_layer(n, *w);
+  } else if (d->quant.layer && float_out) {
+    res_.plan.float_nodes.emplace_back(
+        n.name, w ? "its input is not quantized" : "its weight (input 1) is not a constant initializer: weights stay float");
+    requantize(n);
+  } else if (keeps_grid(n, *d)) {
     run_quantized(n);
-    auto p = pending_.find(n.name);
-    LayerResult fresh;
-    LayerResult& r = p != pending_.end() ? res_.layers[p->second] : fresh;
-    if (p == pending_.end()) {
-      r.node = n.name;
-      r.op = n.op_type;
-    } else {
-      r.op += "+" + n.op_type;
-    }
-    std::vector<Tensor> pre;
-    for (auto& s : qz_) pre.push_back(s.at(n.outputs[0]));
-    choose_output(n.outputs[0], pre, [&](size_t i) -> const Tensor& { return fl_[i].at(n.outputs[0]); }, r);
-    if (p == pending_.end()) res_.layers.push_back(std::move(fresh));
-  }
-
-  void run_quantized(const Node& n) {
-    for (auto& s : qz_) {
-      auto out = run_node(g_, n, inputs_of(n, s));
-      for (size_t o = 0; o < n.outputs.size(); ++o)
-        if (!n.outputs[o].empty()) s[n.outputs[o]] = std::move(out[o]);
-    }
-  }
-
-  void visit_layer(const Node& n, const Tensor& w) {
+    for (const auto& o : n.outputs)
+      if (!o.empty()) {
+        fmt_[o] = fmt_.at(n.inputs[0]);
+        point_of_[o] = point_of_.at(n.inputs[0]);
+      }
+  } else if (const Node* act = float_out ? fused_activation(n.outputs[0]) : nullptr) {
+    // A requantizing op (e.g. a residual Add) whose only reader is an activation: quantized after
+    // the activation, as layers are (unsigned after a ReLU: one more bit for the main path).
+    run_quantized(n);
     LayerResult r;
     r.node = n.name;
     r.op = n.op_type;
-    r.has_weight = true;
-    r.input = fmt_.at(n.inputs[0]);
-    const std::string& out = n.outputs[0];
-    const Node* act = fused_activation(out);
-    const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
-    // Target: the float model's output after the fused activation.
-    std::vector<Tensor> target;
-    for (auto& s : fl_) target.push_back(act ? run_node(g_, *act, activation_inputs(*act, s.at(out)))[0] : s.at(out));
-
-    // Weight rows per output channel: Conv weights [Cout, ...]; Gemm with transB weights [N, K].
-    const bool per_channel = opt_.per_channel && (n.op_type == "Conv" || (n.op_type == "Gemm" && n.attr_int("transB", 0)));
-    const int64_t channels = per_channel ? w.dim(0) : 1, row = w.size() / channels;
-    std::vector<int> f0(static_cast<size_t>(channels));
-    for (int64_t c = 0; c < channels; ++c) {
-      double max_w = 0;
-      for (int64_t k = 0; k < row; ++k) max_w = std::max(max_w, static_cast<double>(std::abs(w.f[c * row + k])));
-      f0[c] = fixedpoint::choose_frac_for_range(max_w, opt_.weight_bits, true);
-      if (max_w == 0) r.note = "all weights (of a channel) are zero: frac set by the default policy";
-    }
-    auto quantized_weight = [&](const std::vector<int>& fracs) {
-      Tensor wq = w;
-      for (int64_t c = 0; c < channels; ++c)
-        fixedpoint::fake_quantize(wq.f.data() + c * row, static_cast<size_t>(row), QFormat{opt_.weight_bits, fracs[c], true});
-      return wq;
-    };
-    // Candidate k puts every channel at f0 + k; a channel's output depends only on its own row, so the
-    // per-channel choice takes, channel by channel, the k with the smallest error.
-    std::vector<std::vector<double>> err(static_cast<size_t>(opt_.frac_candidates), std::vector<double>(channels, 0.0));
-    int tried = 0;
-    for (int k = 0; k < opt_.frac_candidates; ++k, ++tried) {
-      std::vector<int> fracs(f0);
-      for (auto& f : fracs) f = std::min(f + k, fixedpoint::kMaxFrac);
-      Tensor wq = quantized_weight(fracs);
-      for (size_t i = 0; i < qz_.size(); ++i) {
-        auto in = inputs_of(n, opt_.upstream_aware ? qz_[i] : fl_[i]);
-        in[1] = &wq;
-        Tensor y = std::move(run_node(g_, n, in)[0]);
-        if (act) y = std::move(run_node(g_, *act, activation_inputs(*act, y))[0]);
-        add_channel_errors(y, target[i], channels, err[k]);
-      }
-      double total = 0;
-      for (double e : err[k]) total += e;
-      r.weight_trials.push_back({per_channel ? k : fracs[0], total / static_cast<double>(qz_.size())});
-    }
-    std::vector<int> chosen(static_cast<size_t>(channels));
-    for (int64_t c = 0; c < channels; ++c) {
-      int best = 0;
-      for (int k = 1; k < tried; ++k)
-        if (err[k][c] < err[best][c]) best = k;
-      chosen[c] = std::min(f0[c] + best, fixedpoint::kMaxFrac);
-    }
-    const Tensor best_w = quantized_weight(chosen);
-    r.weight = QFormat{opt_.weight_bits, *std::min_element(chosen.begin(), chosen.end()), true};
-    if (per_channel) {
-      r.weight_channel_frac = chosen;
-      res_.plan.weight_channel_frac[n.inputs[1]] = chosen;
-    }
-    res_.plan.weights[n.inputs[1]] = r.weight;
-    Tensor bias_q;
-    if (has_bias) {
-      // The accumulator of channel c sits at fa_in + fw_c; one bias format at the finest of them.
-      r.bias = QFormat{32, fmt_.at(n.inputs[0]).frac + *std::max_element(chosen.begin(), chosen.end()), true};
-      bias_q = fake_quantized(*g_.initializer(n.inputs[2]), r.bias);
-      res_.plan.biases[n.inputs[2]] = r.bias;
-    }
-    for (auto& s : qz_) {
-      auto in = inputs_of(n, s);
-      in[1] = &best_w;
-      if (has_bias) in[2] = &bias_q;
-      s[out] = std::move(run_node(g_, n, in)[0]);
-    }
-    if (!act) {
-      std::vector<Tensor> pre;
-      for (auto& s : qz_) pre.push_back(s.at(out));
-      choose_output(out, pre, [&](size_t i) -> const Tensor& { return target[i]; }, r);
-    } else {
-      pending_[act->name] = res_.layers.size();  // the activation's output format joins this row
-    }
+    pending_[act->name] = res_.layers.size();
     res_.layers.push_back(std::move(r));
+  } else if (float_out) {
+    requantize(n);
+  } else {
+    run_quantized(n);
   }
+}
 
-  // Inputs of a fusable activation node with its data input replaced by `x`.
-  std::vector<const Tensor*> activation_inputs(const Node& act, const Tensor& x) const {
-    std::vector<const Tensor*> in;
-    for (size_t k = 0; k < act.inputs.size(); ++k)
-      in.push_back(k == 0 ? &x : act.inputs[k].empty() ? nullptr : g_.initializer(act.inputs[k]));
-    return in;
+// Runs `n` on the quantized path and gives its output a format of its own. A fused activation
+// completes its layer's row instead of starting one.
+void Search::requantize(const Node& n) {
+  run_quantized(n);
+  auto p = pending_.find(n.name);
+  LayerResult fresh;
+  LayerResult& r = p != pending_.end() ? res_.layers[p->second] : fresh;
+  if (p == pending_.end()) {
+    r.node = n.name;
+    r.op = n.op_type;
+  } else {
+    r.op += "+" + n.op_type;
   }
+  std::vector<Tensor> pre;
+  for (auto& s : qz_) pre.push_back(s.at(n.outputs[0]));
+  choose_output(n.outputs[0], pre, [&](size_t i) -> const Tensor& { return fl_[i].at(n.outputs[0]); }, r);
+  if (p == pending_.end()) res_.layers.push_back(std::move(fresh));
+}
 
-  // Chooses the format of quantization point `v` from its pre-quantization values on the quantized
-  // path (`pre`, or the float values when not upstream-aware) against the float reference.
-  template <class Ref>
-  void choose_output(const std::string& v, std::vector<Tensor>& pre, Ref ref, LayerResult& r) {
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    bool finite = true;
-    for (size_t i = 0; i < pre.size(); ++i)
-      for (float x : ref(i).f) {
-        if (!std::isfinite(x)) { finite = false; continue; }
-        lo = std::min(lo, static_cast<double>(x));
-        hi = std::max(hi, static_cast<double>(x));
-      }
-    if (!finite) r.note += (r.note.empty() ? "" : "; ") + std::string("NaN/Inf in the float values (ignored)");
-    if (!(lo <= hi)) lo = hi = 0;
-    r.float_min = lo;
-    r.float_max = hi;
-    const bool is_signed = lo < 0;
-    double max_abs = std::max(std::abs(lo), std::abs(hi));
-    auto it = max_abs_.find(v);
-    if (it != max_abs_.end() && std::isfinite(it->second)) max_abs = std::max(max_abs, it->second);
-    if (max_abs == 0) r.note += (r.note.empty() ? "" : "; ") + std::string("all values zero: frac set by the default policy");
-    const int f0 = fixedpoint::choose_frac_for_range(max_abs, opt_.act_bits, is_signed);
-    double best = std::numeric_limits<double>::infinity();
-    for (int c = 0; c < opt_.act_frac_candidates && f0 + c <= fixedpoint::kMaxFrac; ++c) {
-      const QFormat f{opt_.act_bits, f0 + c, is_signed};
-      double err = 0;
-      for (size_t i = 0; i < pre.size(); ++i) {
-        const Tensor& x = opt_.upstream_aware ? pre[i] : ref(i);
-        err += sum_sq_diff(fake_quantized(x, f), ref(i));
-      }
-      r.output_trials.push_back({f.frac, err / static_cast<double>(pre.size())});
-      if (err < best) { best = err; r.output = f; }
+void Search::run_quantized(const Node& n) {
+  for (auto& s : qz_) {
+    auto out = run_node(g_, n, inputs_of(n, s));
+    for (size_t o = 0; o < n.outputs.size(); ++o)
+      if (!n.outputs[o].empty()) s[n.outputs[o]] = std::move(out[o]);
+  }
+}
+
+void Search::visit_layer(const Node& n, const Tensor& w) {
+  LayerResult r;
+  r.node = n.name;
+  r.op = n.op_type;
+  r.has_weight = true;
+  r.input = fmt_.at(n.inputs[0]);
+  r.input_point = point_of_.at(n.inputs[0]);
+  r.weight_value = n.inputs[1];
+  const int bits = layer_weight_bits(opt_, n.name);
+  const std::string& out = n.outputs[0];
+  const Node* act = fused_activation(out);
+  const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
+  // Target: the float model's output after the fused activation.
+  std::vector<Tensor> target;
+  for (auto& s : fl_) target.push_back(act ? run_node(g_, *act, activation_inputs(*act, s.at(out)))[0] : s.at(out));
+
+  // Weight rows per output channel: Conv weights [Cout, ...]; Gemm with transB weights [N, K].
+  const bool per_channel = opt_.per_channel && (n.op_type == "Conv" || (n.op_type == "Gemm" && n.attr_int("transB", 0)));
+  const int64_t channels = per_channel ? w.dim(0) : 1, row = w.size() / channels;
+  const std::vector<int> f0 = no_clip_fracs(w, channels, bits);
+  if (has_zero_channel(w, channels))
+    r.note = "all weights (of a channel) are zero: frac set by the default policy";
+  auto quantized_weight = [&](const std::vector<int>& fracs) {
+    Tensor wq = w;
+    for (int64_t c = 0; c < channels; ++c)
+      fixedpoint::fake_quantize(wq.f.data() + c * row, static_cast<size_t>(row), QFormat{bits, fracs[c], true});
+    return wq;
+  };
+  // Candidate k puts every channel at f0 + k; a channel's output depends only on its own row, so the
+  // per-channel choice takes, channel by channel, the k with the smallest error.
+  std::vector<std::vector<double>> err(static_cast<size_t>(opt_.frac_candidates), std::vector<double>(channels, 0.0));
+  int tried = 0;
+  for (int k = 0; k < opt_.frac_candidates; ++k, ++tried) {
+    std::vector<int> fracs = shifted(f0, k);
+    Tensor wq = quantized_weight(fracs);
+    for (size_t i = 0; i < qz_.size(); ++i) {
+      auto in = inputs_of(n, opt_.upstream_aware ? qz_[i] : fl_[i]);
+      in[1] = &wq;
+      Tensor y = std::move(run_node(g_, n, in)[0]);
+      if (act) y = std::move(run_node(g_, *act, activation_inputs(*act, y))[0]);
+      add_channel_errors(y, target[i], channels, err[k]);
     }
-    r.has_output = true;
-    r.output_value = v;
-    res_.plan.activations[v] = r.output;
-    fmt_[v] = r.output;
-    double signal = 0, noise = 0;
-    for (size_t i = 0; i < pre.size(); ++i) {
-      Tensor q = fake_quantized(pre[i], r.output);
-      noise += sum_sq_diff(q, ref(i));
-      for (float x : ref(i).f) signal += static_cast<double>(x) * x;
-      qz_[i][v] = std::move(q);
-    }
-    r.sqnr_db = noise > 0 ? 10 * std::log10(signal / noise) : 999.0;
+    double total = 0;
+    for (double e : err[k]) total += e;
+    r.weight_trials.push_back({per_channel ? k : fracs[0], total / static_cast<double>(qz_.size())});
   }
-
-  void release(size_t k) {
-    for (const auto& in : g_.nodes[k].inputs) {
-      auto it = last_use_.find(in);
-      if (in.empty() || it == last_use_.end() || it->second != k) continue;
-      for (auto& s : fl_) s.erase(in);
-      for (auto& s : qz_) s.erase(in);
-    }
+  std::vector<int> chosen(static_cast<size_t>(channels));
+  for (int64_t c = 0; c < channels; ++c) {
+    int best = 0;
+    for (int k = 1; k < tried; ++k)
+      if (err[k][c] < err[best][c]) best = k;
+    chosen[c] = std::min(f0[c] + best, fixedpoint::kMaxFrac);
   }
+  r.weight = QFormat{bits, *std::min_element(chosen.begin(), chosen.end()), true};
+  if (per_channel) {
+    r.weight_channel_frac = chosen;
+    res_.plan.weight_channel_frac[n.inputs[1]] = chosen;
+  }
+  res_.plan.weights[n.inputs[1]] = r.weight;
 
-  const Graph& g_;
-  SearchOptions opt_;
-  const std::map<std::string, double>& max_abs_;
-  std::vector<Store> fl_, qz_;
-  std::map<std::string, size_t> last_use_;
-  std::map<std::string, std::vector<const Node*>> readers_;
-  std::map<std::string, QFormat> fmt_;           // format of each value on the quantized path
-  std::map<std::string, size_t> pending_;        // fused activation node -> its layer's row
-  SearchResult res_;
-};
+  // The methods put the weights on the chosen grid and correct the bias.
+  const Tensor* bias = has_bias ? g_.initializer(n.inputs[2]) : nullptr;
+  std::unique_ptr<LayerGram> gram;
+  auto get_gram = [&]() -> const LayerGram& {
+    if (!gram) gram = std::make_unique<LayerGram>(compute_gram(n, w));
+    return *gram;
+  };
+  LayerProblem p = problem(n, w, bias, bits, row_fracs(n, w, chosen), get_gram);
+  apply_methods(p);
+  if (methods_.front()->apply != &apply_nearest) res_.plan.values[n.inputs[1]] = p.wq;
+  if (p.bias_changed) res_.plan.values[n.inputs[2]] = p.bias_value;
+  if (!p.note.empty()) r.note += (r.note.empty() ? "" : "; ") + p.note;
+  Tensor bias_q;
+  if (has_bias) {
+    // The accumulator of channel c sits at fa_in + fw_c; one bias format at the finest of them.
+    r.bias = QFormat{32, fmt_.at(n.inputs[0]).frac + *std::max_element(chosen.begin(), chosen.end()), true};
+    bias_q = fake_quantized(p.bias_changed ? p.bias_value : *bias, r.bias);
+    res_.plan.biases[n.inputs[2]] = r.bias;
+  }
+  if (profiling()) profile_layer(n, w, per_channel, get_gram);
+  for (auto& s : qz_) {
+    auto in = inputs_of(n, s);
+    in[1] = &p.wq;
+    if (has_bias) in[2] = &bias_q;
+    s[out] = std::move(run_node(g_, n, in)[0]);
+  }
+  if (!act) {
+    std::vector<Tensor> pre;
+    for (auto& s : qz_) pre.push_back(s.at(out));
+    choose_output(out, pre, [&](size_t i) -> const Tensor& { return target[i]; }, r);
+  } else {
+    pending_[act->name] = res_.layers.size();  // the activation's output format joins this row
+  }
+  res_.layers.push_back(std::move(r));
+}
 
-}  // namespace
+// Inputs of a fusable activation node with its data input replaced by `x`.
+std::vector<const Tensor*> Search::activation_inputs(const Node& act, const Tensor& x) const {
+  std::vector<const Tensor*> in;
+  for (size_t k = 0; k < act.inputs.size(); ++k)
+    in.push_back(k == 0 ? &x : act.inputs[k].empty() ? nullptr : g_.initializer(act.inputs[k]));
+  return in;
+}
+
+// Chooses the format of quantization point `v` from its pre-quantization values on the quantized
+// path (`pre`, or the float values when not upstream-aware) against the float reference.
+void Search::choose_output(const std::string& v, std::vector<Tensor>& pre, const RefFn& ref, LayerResult& r) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  bool finite = true;
+  for (size_t i = 0; i < pre.size(); ++i)
+    for (float x : ref(i).f) {
+      if (!std::isfinite(x)) { finite = false; continue; }
+      lo = std::min(lo, static_cast<double>(x));
+      hi = std::max(hi, static_cast<double>(x));
+    }
+  if (!finite) r.note += (r.note.empty() ? "" : "; ") + std::string("NaN/Inf in the float values (ignored)");
+  if (!(lo <= hi)) lo = hi = 0;
+  r.float_min = lo;
+  r.float_max = hi;
+  const bool is_signed = lo < 0;
+  double max_abs = std::max(std::abs(lo), std::abs(hi));
+  auto it = max_abs_.find(v);
+  if (it != max_abs_.end() && std::isfinite(it->second)) max_abs = std::max(max_abs, it->second);
+  if (max_abs == 0) r.note += (r.note.empty() ? "" : "; ") + std::string("all values zero: frac set by the default policy");
+  const int bits = point_act_bits(opt_, v);
+  const int f0 = fixedpoint::choose_frac_for_range(max_abs, bits, is_signed);
+  double best = std::numeric_limits<double>::infinity();
+  const PointSample ps = sample_point(pre, ref, opt_.upstream_aware);
+  if (profiling()) profile_point(v, ps, ref, is_signed, max_abs);
+  for (int c = 0; c < opt_.act_frac_candidates && f0 + c <= fixedpoint::kMaxFrac; ++c) {
+    const QFormat f{bits, f0 + c, is_signed};
+    const double err = ps.error(&f) * ps.scale;
+    r.output_trials.push_back({f.frac, err / static_cast<double>(pre.size())});
+    if (err < best) { best = err; r.output = f; }
+  }
+  r.has_output = true;
+  r.output_value = v;
+  res_.plan.activations[v] = r.output;
+  fmt_[v] = r.output;
+  point_of_[v] = v;
+  double signal = 0, noise = 0;
+  for (size_t i = 0; i < pre.size(); ++i) {
+    Tensor q = fake_quantized(pre[i], r.output);
+    noise += sum_sq_diff(q, ref(i));
+    for (float x : ref(i).f) signal += static_cast<double>(x) * x;
+    qz_[i][v] = std::move(q);
+  }
+  r.sqnr_db = noise > 0 ? 10 * std::log10(signal / noise) : 999.0;
+}
+
+void Search::release(size_t k) {
+  for (const auto& in : g_.nodes[k].inputs) {
+    auto it = last_use_.find(in);
+    if (in.empty() || it == last_use_.end() || it->second != k) continue;
+    for (auto& s : fl_) s.erase(in);
+    for (auto& s : qz_) s.erase(in);
+  }
+}
+
+}  // namespace walk
+
+int layer_weight_bits(const SearchOptions& o, const std::string& node) {
+  auto it = o.layer_weight_bits.find(node);
+  return it == o.layer_weight_bits.end() ? o.weight_bits : it->second;
+}
+
+int point_act_bits(const SearchOptions& o, const std::string& value) {
+  auto it = o.point_act_bits.find(value);
+  return it == o.point_act_bits.end() ? o.act_bits : it->second;
+}
+
+const RoundingCache::Entry* RoundingCache::find(const std::string& key) const {
+  auto it = map_.find(key);
+  if (it == map_.end()) return nullptr;
+  ++hits_;
+  return &it->second;
+}
+
+void RoundingCache::put(const std::string& key, Entry e) { map_[key] = std::move(e); }
 
 SearchResult search_plan(const Graph& g, const std::vector<std::map<std::string, Tensor>>& images,
                          const SearchOptions& opt, const std::map<std::string, double>& max_abs,
-                         const std::function<void(size_t, size_t)>& progress) {
+                         const std::function<void(size_t, size_t)>& progress, const SearchExtras& extras) {
   if (images.empty()) fail_input(g.path + ": the search needs at least one calibration image");
-  return Search(g, images, opt, max_abs).run(progress);
+  return walk::Search(g, images, opt, max_abs, extras).run(progress);
 }
 
 }  // namespace fxq::quant

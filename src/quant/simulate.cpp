@@ -20,6 +20,7 @@ void fake_quantize_weight(Tensor& w, const QFormat& fmt, const std::vector<int>&
 }
 
 SimulatedModel::SimulatedModel(const Graph& g, QuantPlan plan) : graph_(g), plan_(std::move(plan)) {
+  apply_values(plan_, graph_);
   for (const auto& [name, fmt] : plan_.weights) {
     auto it = graph_.initializers.find(name);
     FXQ_CHECK(it != graph_.initializers.end(), "plan names weight '" + name + "' that the graph lacks");

@@ -12,7 +12,7 @@ namespace fxq::quant {
 
 class SimulatedModel {
  public:
-  // Copies `g` with plan.weights / plan.biases applied to its initializers.
+  // Copies `g` with plan.values, then plan.weights / plan.biases applied to its initializers.
   SimulatedModel(const Graph& g, QuantPlan plan);
   // Runs with plan.activations applied to graph inputs and node outputs (see plan.h).
   std::map<std::string, Tensor> run(std::map<std::string, Tensor> inputs) const;

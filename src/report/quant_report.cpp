@@ -4,6 +4,7 @@
 
 #include "common/sha256.h"
 #include "io/atomic_file.h"
+#include "quant/methods/method.h"
 
 namespace fxq::quant {
 namespace {
@@ -21,6 +22,66 @@ json trials_json(const std::vector<Trial>& t) {
 double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
 
 json path_or_null(const std::string& p) { return p.empty() ? json(nullptr) : json(p); }
+std::string files_sha256(const std::vector<std::string>& files) {
+  std::string list;
+  for (const auto& f : files) list += f + "\n";
+  return sha256_hex(list);
+}
+
+json noise_json(const NoiseProfile& p) {
+  json n = json::object();
+  for (const auto& [b, v] : p.noise) n[std::to_string(b)] = finite_or_zero(v);
+  return {{"gain", finite_or_zero(p.gain)}, {"added_mse", n}};
+}
+
+json gate_json(const QuantizeOptions& opt, const QuantizeOutcome& out) {
+  const GateResult& gr = out.gate;
+  json evaluated = json::array();
+  for (const auto& e : gr.evaluated) {
+    const PlanCost& c = e.cost;
+    json j = {{"step", e.step}, {"role", e.role}, {"move", e.path.move},
+              {"predicted_noise", finite_or_zero(e.path.predicted_noise)},
+              {"loss_pp", e.result.loss_pp}, {"complete", e.result.complete}, {"images", e.result.images},
+              {"passed", e.passed},
+              {"quantized_metric_pct", e.result.complete ? json(e.result.quant_pct) : json(nullptr)},
+              {"weight_bits", c.weight_bits}, {"weight_memory_vs_all_8bit", c.all8_bits > 0 ? c.weight_bits / c.all8_bits : 0.0},
+              {"bitops", c.bitops}, {"bitops_vs_all_8bit", c.all8_bitops > 0 ? c.bitops / c.all8_bitops : 0.0},
+              {"bits", {{"weights", e.path.bits.weight}, {"activations", e.path.bits.activation}}},
+              {"search_seconds", e.search_seconds}, {"eval_seconds", e.eval_seconds}};
+    evaluated.push_back(std::move(j));
+  }
+  json layers = json::array(), points = json::array();
+  for (const auto& l : gr.profile.layers) {
+    json j = noise_json(l.noise);
+    j["node"] = l.node;
+    j["input_point"] = l.input_point;
+    j["weights"] = l.weights;
+    layers.push_back(std::move(j));
+  }
+  for (const auto& p : gr.profile.points) {
+    json j = noise_json(p.noise);
+    j["value"] = p.value;
+    points.push_back(std::move(j));
+  }
+  std::vector<int> wc, ac;
+  for (int b = 2; b <= opt.search.weight_bits; ++b) wc.push_back(b);
+  for (int b = 2; b <= opt.search.act_bits; ++b) ac.push_back(b);
+  return {{"metric", metric_name(out.metric)}, {"max_loss_pp", opt.max_loss}, {"objective", opt.objective},
+          {"met", gr.met}, {"chosen", gr.chosen}, {"max_evaluations", opt.max_evaluations},
+          {"full_evaluations", gr.evaluated.size()}, {"path_length", gr.path.size()},
+          {"candidates", {{"weight_bits", wc}, {"act_bits", ac}}},
+          {"float_metric_pct", gr.evaluated.empty() ? 0.0 : gr.evaluated.front().result.float_pct},
+          {"profile", {{"probe_images", gr.profile.probe_images}, {"seconds", gr.profile_seconds},
+                       {"layers", layers}, {"points", points}}},
+          {"rounding_cache", {{"entries", gr.rounding_cache_entries}, {"hits", gr.rounding_cache_hits}}},
+          {"evaluated", evaluated}};
+}
+
+json methods_json(const QuantizeOptions& opt) {
+  json a = json::array();
+  for (const QuantMethod* m : parse_methods(opt.search.methods)) a.push_back({{"name", m->name}, {"help", m->help}});
+  return a;
+}
 
 }  // namespace
 
@@ -78,7 +139,8 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
                    {"upstream_aware", opt.search.upstream_aware}, {"frac_candidates", opt.search.frac_candidates},
                    {"act_frac_candidates", opt.search.act_frac_candidates},
                    {"rounding", "half_to_even"},
-                   {"weight_granularity", opt.search.per_channel ? "per_channel" : "per_tensor"}}},
+                   {"weight_granularity", opt.search.per_channel ? "per_channel" : "per_tensor"},
+                   {"methods", methods_json(opt)}}},
       {"layers", layers},
       {"float_nodes", float_nodes},
       {"totals", {{"weight_bytes", {{"quantized", c.weight_bits / 8}, {"float32", c.float32_bits / 8}, {"all_8bit", c.all8_bits / 8}}},
@@ -91,6 +153,13 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
       {"outputs", {{"model", path_or_null(opt.out_path)}, {"report", path_or_null(opt.report_path)},
                    {"html", path_or_null(opt.html_path)}}},
   };
+  if (out.gate_run || !out.eval_source.files.empty())
+    report["evaluation"] = {{"source", out.eval_source.description}, {"images", out.eval_source.files.size()},
+                            {"files_sha256", files_sha256(out.eval_source.files)},
+                            {"split", opt.eval_split > 0 ? json(opt.eval_split) : json(nullptr)}};
+  else
+    report["evaluation"] = nullptr;
+  report["gate"] = out.gate_run ? gate_json(opt, out) : json(nullptr);
   if (out.accuracy.measured) {
     const auto& a = out.accuracy;
     report["accuracy"] = {{"eval_dir", opt.eval_dir}, {"images", a.float_topk.count},
@@ -98,6 +167,7 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
                           {"quantized", {{"top1", a.quant_topk.top1_pct()}, {"top5", a.quant_topk.top5_pct()}}},
                           {"loss_top1_pp", a.float_topk.top1_pct() - a.quant_topk.top1_pct()},
                           {"loss_top5_pp", a.float_topk.top5_pct() - a.quant_topk.top5_pct()}};
+    if (out.gate_run) report["accuracy"]["agreement_pct"] = a.float_topk.count ? 100.0 * out.agreement / a.float_topk.count : 0.0;
   } else {
     report["accuracy"] = nullptr;
   }

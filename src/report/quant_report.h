@@ -8,7 +8,7 @@
 
 namespace fxq::quant {
 
-constexpr int kReportSchemaVersion = 1;
+constexpr int kReportSchemaVersion = 2;
 
 nlohmann::json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutcome& out);
 // Atomic write; Error kOutput if it cannot be written.

@@ -142,13 +142,32 @@ std::string time_line(const json& r) {
   if (!p) return "";
   std::string s;
   double total = 0;
-  for (const char* phase : {"calibrate", "search", "evaluate", "export"})
+  for (const char* phase : {"calibrate", "evaluate float", "gate", "search", "evaluate", "export"})
     if (p->contains(phase)) {
       const double t = number(*p, {phase});
       total += t;
       s += (s.empty() ? "" : ", ") + std::string(phase) + " " + format_duration(t);
     }
   return s.empty() ? s : s + " (total " + format_duration(total) + ")";
+}
+
+// The accuracy gate: met or not, the chosen plan's loss against the limit, and what the search cost.
+std::string gate_line(const json& r) {
+  const json* g = find(r, {"gate"});
+  if (!g || !g->is_object()) return "";
+  const json* ev = find(*g, {"evaluated"});
+  const int64_t chosen = integer(*g, {"chosen"});
+  if (!ev || !ev->is_array() || chosen < 0 || chosen >= static_cast<int64_t>(ev->size())) return "";
+  const json& e = (*ev)[static_cast<size_t>(chosen)];
+  char b[320];
+  std::snprintf(b, sizeof b, "%s: %s loss %.2f pp (limit %.2f pp) on %lld images; plan %lld of %lld evaluated, step %lld of a "
+                "%lld-step path, objective %s",
+                boolean(*g, {"met"}) ? "met" : "NOT met", text(*g, {"metric"}).c_str(), number(e, {"loss_pp"}),
+                number(*g, {"max_loss_pp"}), static_cast<long long>(integer(e, {"images"})),
+                static_cast<long long>(chosen + 1), static_cast<long long>(ev->size()),
+                static_cast<long long>(integer(e, {"step"})), static_cast<long long>(integer(*g, {"path_length"})),
+                text(*g, {"objective"}).c_str());
+  return b;
 }
 
 }  // namespace
@@ -185,6 +204,7 @@ std::string format_summary(const json& r) {
                          (boolean(r, {"options", "upstream_aware"}) ? "upstream-aware" : "NOT upstream-aware") + ")" +
                          (observer.empty() ? "" : ", " + observer + " ranges"));
   add("accuracy", accuracy_line(r));
+  add("gate", gate_line(r));
   add("bits", bits_line(r));
   const json* layers = find(r, {"layers"});
   if (layers && !layers->is_array()) layers = nullptr;
