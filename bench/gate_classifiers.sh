@@ -6,7 +6,7 @@
 # all-8-bit, wall time, full evaluations, and the bit-width map of each model.
 # usage: bench/gate_classifiers.sh [extra fxq quantize flags, e.g. --per-channel or --objective memory]
 #        (default flags: --max-loss 1 --objective bitops --method adaround,bias-correction)
-# FXQ_GATE_MODELS="mnist8 resnet20_cifar10" limits the models.
+# FXQ_GATE_MODELS="mnist8 resnet20_cifar10" limits the models; FXQ_BUILD=build-native picks the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${FXQ_SHARED_DATA:-../shared/data}
@@ -55,7 +55,7 @@ with open(os.path.join(ev, "labels.tsv"), "w") as out:
         out.write(f + "\t" + c + "\n")
 PY
   set +e
-  /usr/bin/time -v -o "$work/$key.time" build/fxq quantize "$data/$file" --calib "$calib" --preset "$preset" \
+  /usr/bin/time -v -o "$work/$key.time" "${FXQ_BUILD:-build}/fxq" quantize "$data/$file" --calib "$calib" --preset "$preset" \
       --eval "$eval" --labels "$eval/labels.tsv" -o "$work/$key.onnx" --quiet --write-best "${flags[@]}" \
       > "$work/$key.out" 2> "$work/$key.err"
   code=$?

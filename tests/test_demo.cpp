@@ -55,7 +55,7 @@ TEST_CASE("demo: fxq quantize prints the summary and ONNX Runtime runs its QDQ m
   const auto r = test::run_command("cd " + kSource + " && " + FXQ_BINARY +
                                    " quantize models/demo/fashion_cnn.onnx --preset fashion-mnist-28 --calib " + calib +
                                    " --eval " + eval + " --labels " + eval + "/labels.tsv -o " + out +
-                                   "/fashion_cnn.fxq.onnx --html " + out + "/report.html");
+                                   "/fashion_cnn.fxq.onnx --html " + out + "/report.html --max-loss 1 --objective bitops --method adaround,bias-correction");
   INFO("stderr: " << r.err);
   INFO("stdout: " << r.out);
   REQUIRE(r.exit_code == 0);
@@ -67,7 +67,11 @@ TEST_CASE("demo: fxq quantize prints the summary and ONNX Runtime runs its QDQ m
   std::snprintf(acc, sizeof acc, "top-1 float %.2f %% -> quantized %.2f %%", float_top1, quant_top1);
   REQUIRE(r.out.rfind("fxq quantize  models/demo/fashion_cnn.onnx", 0) == 0);
   REQUIRE(r.out.find(acc) != std::string::npos);
-  REQUIRE(r.out.find("W8A8 x8") != std::string::npos);  // 7 convs + 1 Gemm at 8 bits
+  REQUIRE(r.out.find("  gate         met: top1 loss ") != std::string::npos);
+  REQUIRE(report["gate"]["met"] == true);
+  REQUIRE(float_top1 - quant_top1 <= 1.0 + 1e-9);
+  REQUIRE(report["totals"]["bitops_vs_all_8bit"].get<double>() < 0.5);  // the gate found a real saving
+  REQUIRE(r.out.find("less than all-8-bit") != std::string::npos);
   REQUIRE(r.out.find("less than float32") != std::string::npos);
   REQUIRE(r.out.find("wrote        " + out + "/fashion_cnn.fxq.onnx  (QDQ ONNX)") != std::string::npos);
   REQUIRE(r.out.find(out + "/report.html  (HTML report)") != std::string::npos);
