@@ -28,7 +28,7 @@ struct GateOptions {
   double max_loss = 1.0;            // pp
   Metric metric = Metric::kTop1;
   Objective objective = Objective::kMemory;
-  int max_evaluations = 8;          // full evaluations, the upper-bound plan's included
+  int max_evaluations = 12;          // full evaluations, the upper-bound plan's included
   ProfileOptions profile;           // candidates (filled by the caller from --wbits/--abits) and probes
   bool quiet = false;
 };

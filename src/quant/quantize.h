@@ -36,7 +36,7 @@ struct QuantizeOptions {
   double max_loss = -1;
   std::string metric;            // top1 | top5 | agreement; "" = top1 with labels, agreement without
   std::string objective = "memory";
-  int max_evaluations = 8;
+  int max_evaluations = 12;
   size_t profile_images = 16;
   bool write_best = false;       // when the limit is not met, still write the closest plan's model and report
   exporter::QdqStyle qdq_style = exporter::QdqStyle::kOrt;
