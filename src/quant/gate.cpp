@@ -33,6 +33,7 @@ class Gate {
     res_.profile_seconds = seconds_since(t0);
     res_.path = greedy_path(g_, res_.profile, stats_, opt_.objective, opt_.profile.weight_bits, opt_.profile.act_bits);
     std::vector<SearchResult> built(res_.path.size());
+    if (opt_.budget_avg_wbits > 0) return run_budget(std::move(s0), built);
     evaluate(0, "upper bound", std::move(s0), res_.profile_seconds, built);
     if (!res_.evaluated.back().passed) return finish(built);
 
@@ -45,11 +46,8 @@ class Gate {
       const double target = 0.5 * (log_noise(lo) + log_noise(top));
       size_t k = lo + 1;
       while (k < top && log_noise(k) < target) ++k;
-      SearchOptions o = with_bits(base_, res_.path[k].bits);
-      o.weight_bits = opt_.profile.weight_bits.back();
-      o.act_bits = opt_.profile.act_bits.back();
       const auto t1 = Clock::now();
-      SearchResult s = search(o, "search step " + std::to_string(k), {&cache_, nullptr, nullptr});
+      SearchResult s = search(plan_options(k), "search step " + std::to_string(k), {&cache_, nullptr, nullptr});
       evaluate(k, "bisection", std::move(s), seconds_since(t1), built);
       if (res_.evaluated.back().passed) lo = k;
       else hi = k;
@@ -58,6 +56,27 @@ class Gate {
   }
 
  private:
+  // Budget mode: the first step within the average weight bit-width (the path's memory only falls).
+  GateResult run_budget(SearchResult s0, std::vector<SearchResult>& built) {
+    size_t k = 0;
+    while (k + 1 < res_.path.size() && average_weight_bits(res_.profile, res_.path[k]) > opt_.budget_avg_wbits) ++k;
+    if (k == 0) {
+      evaluate(0, "budget", std::move(s0), res_.profile_seconds, built);
+    } else {
+      const auto t1 = Clock::now();
+      SearchResult s = search(plan_options(k), "search step " + std::to_string(k), {&cache_, nullptr, nullptr});
+      evaluate(k, "budget", std::move(s), seconds_since(t1), built);
+    }
+    return finish(built);
+  }
+
+  SearchOptions plan_options(size_t k) const {
+    SearchOptions o = with_bits(base_, res_.path[k].bits);
+    o.weight_bits = opt_.profile.weight_bits.back();
+    o.act_bits = opt_.profile.act_bits.back();
+    return o;
+  }
+
   SearchResult search(const SearchOptions& o, const std::string& label, const SearchExtras& extras) {
     Progress progress(label, g_.nodes.size(), opt_.quiet);
     SearchResult s = search_plan(g_, images_, o, max_abs_, [&](size_t, size_t) { progress.advance(); }, extras);
@@ -138,6 +157,17 @@ GateResult run_gate(const Graph& g, const std::vector<std::map<std::string, Tens
                     const ModelStats& stats, const GateOptions& opt, const std::function<void(const std::string&)>& log) {
   FXQ_CHECK(!opt.profile.weight_bits.empty() && !opt.profile.act_bits.empty(), "the gate needs candidate bit-widths");
   return Gate(g, search_images, max_abs, base, eval, stats, opt, log).run();
+}
+
+double average_weight_bits(const SearchProfile& profile, const PathStep& step) {
+  double bits = 0, weights = 0;
+  for (const auto& l : profile.layers) {
+    const auto it = step.bits.weight.find(l.node);
+    if (it == step.bits.weight.end()) continue;
+    bits += static_cast<double>(l.weights) * it->second;
+    weights += static_cast<double>(l.weights);
+  }
+  return weights > 0 ? bits / weights : 0.0;
 }
 
 std::string bit_map_string(const SearchResult& s) {

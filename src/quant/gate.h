@@ -29,6 +29,9 @@ struct GateOptions {
   Metric metric = Metric::kTop1;
   Objective objective = Objective::kMemory;
   int max_evaluations = 12;          // full evaluations, the upper-bound plan's included
+  // Budget mode (> 0): no bisection; the plan is the first step of the path (objective memory) whose
+  // average weight bit-width over the profiled layers is at most this, evaluated once in full.
+  double budget_avg_wbits = 0;
   ProfileOptions profile;           // candidates (filled by the caller from --wbits/--abits) and probes
   bool quiet = false;
 };
@@ -53,6 +56,9 @@ struct GateResult {
   size_t rounding_cache_entries = 0, rounding_cache_hits = 0;
   double profile_seconds = 0;
 };
+
+// Average weight bit-width of a path step over the profiled layers (weights-weighted).
+double average_weight_bits(const SearchProfile& profile, const PathStep& step);
 
 GateResult run_gate(const Graph& g, const std::vector<std::map<std::string, Tensor>>& search_images,
                     const std::map<std::string, double>& max_abs, const SearchOptions& base, const EvalSet& eval,

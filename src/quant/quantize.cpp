@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "common/error.h"
@@ -63,7 +64,7 @@ void check_output_paths(const QuantizeOptions& opt) {
 
 namespace {
 
-bool gate_on(const QuantizeOptions& o) { return o.max_loss >= 0; }
+bool gate_on(const QuantizeOptions& o) { return o.max_loss >= 0 || o.avg_wbits > 0; }
 
 // Every usage error of the options, before any work.
 void check_options(const QuantizeOptions& o) {
@@ -73,6 +74,12 @@ void check_options(const QuantizeOptions& o) {
   if (!o.eval_dir.empty() && o.eval_split > 0) fail(ExitCode::kUsage, "give either --eval or --eval-split, not both");
   if (o.eval_split != 0 && !(o.eval_split > 0 && o.eval_split < 1))
     fail(ExitCode::kUsage, "--eval-split must be a fraction between 0 and 1 (e.g. 0.5)");
+  if (o.avg_wbits != 0) {
+    if (o.max_loss >= 0) fail(ExitCode::kUsage, "give either --max-loss (a loss limit) or --avg-wbits (a size budget), not both");
+    if (!(o.avg_wbits >= 2 && o.avg_wbits <= o.search.weight_bits))
+      fail(ExitCode::kUsage, "--avg-wbits must be between 2 and --wbits (" + std::to_string(o.search.weight_bits) + ")");
+    if (o.write_best) fail(ExitCode::kUsage, "--write-best applies only with --max-loss");
+  }
   if (!gate_on(o)) {
     if (o.max_loss != -1) fail(ExitCode::kUsage, "--max-loss must be >= 0 (percentage points)");
     if (o.write_best) fail(ExitCode::kUsage, "--write-best applies only with --max-loss");
@@ -81,9 +88,11 @@ void check_options(const QuantizeOptions& o) {
       fail(ExitCode::kUsage, "evaluating without --max-loss needs --labels (a TSV, or 'folders')");
     return;
   }
-  if (!std::isfinite(o.max_loss)) fail(ExitCode::kUsage, "--max-loss must be a finite number of percentage points");
+  const char* flag = o.avg_wbits > 0 ? "--avg-wbits" : "--max-loss";
+  if (o.avg_wbits <= 0 && !std::isfinite(o.max_loss))
+    fail(ExitCode::kUsage, "--max-loss must be a finite number of percentage points");
   if (o.eval_dir.empty() && o.eval_split <= 0)
-    fail(ExitCode::kUsage, "--max-loss needs evaluation images: --eval DIR (with --labels for top1/top5) or --eval-split F");
+    fail(ExitCode::kUsage, std::string(flag) + " needs evaluation images: --eval DIR (with --labels for top1/top5) or --eval-split F");
   if (!o.metric.empty()) {
     const Metric m = parse_metric(o.metric);
     if (m != Metric::kAgreement && o.labels.empty())
@@ -191,9 +200,10 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
     out.phase_seconds["evaluate float"] = seconds_since(t0);
     t0 = Clock::now();
     GateOptions go;
-    go.max_loss = opt.max_loss;
+    go.max_loss = opt.avg_wbits > 0 ? std::numeric_limits<double>::infinity() : opt.max_loss;
+    go.budget_avg_wbits = opt.avg_wbits;
     go.metric = out.metric;
-    go.objective = parse_objective(opt.objective);
+    go.objective = opt.avg_wbits > 0 ? Objective::kMemory : parse_objective(opt.objective);
     go.max_evaluations = opt.max_evaluations;
     go.profile.weight_bits = candidate_bits(opt.search.weight_bits);
     go.profile.act_bits = candidate_bits(opt.search.act_bits);

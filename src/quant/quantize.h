@@ -34,6 +34,9 @@ struct QuantizeOptions {
   // The accuracy gate (quant/gate.h): on when max_loss >= 0. --wbits/--abits are then the largest
   // candidate bit-widths (search.weight_bits / act_bits), the smallest being 2.
   double max_loss = -1;
+  // The gate's budget mode (also quant/gate.h): > 0 picks the plan on the mixed-precision path whose
+  // average weight bit-width is at most this, and reports its loss (no limit; objective memory).
+  double avg_wbits = 0;
   std::string metric;            // top1 | top5 | agreement; "" = top1 with labels, agreement without
   std::string objective = "memory";
   int max_evaluations = 12;

@@ -169,12 +169,25 @@ std::string sweep_section(const json& r) {
   p.x_log = true;
   const double wf = number(r, {"totals", "weight_bytes", "float32"});
   if (wf > 0) p.references.push_back({wf / 1e3, 0.0, "float"});
+  // The same against bit-ops, when the entries carry their bit-ops front (fxq sweep writes it).
+  ScatterPlot pb = p;
+  pb.title = "Accuracy loss vs bit-ops";
+  pb.x_label = "bit-ops per image (G, log scale)";
+  pb.references.clear();
+  const double bf = number(r, {"totals", "bitops", "float32"});
+  if (bf > 0) pb.references.push_back({bf / 1e9, 0.0, "float"});
+  bool bitops_front = false;
   std::string rows;
   for (const auto& e : *sw) {
     const double kb = number(e, {"weight_bytes"}) / 1e3, loss = number(e, {"loss_pp"});
+    const double gb = number(e, {"bitops"}) / 1e9;
     const std::string ref = text(e, {"reference"});
-    if (ref == "all_8bit") p.references.push_back({kb, loss, "all 8-bit"});
-    else p.points.push_back({kb, loss, text(e, {"label"}), boolean(e, {"pareto"})});
+    bitops_front = bitops_front || find(e, {"pareto_bitops"});
+    if (ref == "all_8bit") p.references.push_back({kb, loss, "all 8-bit"}), pb.references.push_back({gb, loss, "all 8-bit"});
+    else {
+      p.points.push_back({kb, loss, text(e, {"label"}), boolean(e, {"pareto"})});
+      pb.points.push_back({gb, loss, text(e, {"label"}), boolean(e, {"pareto_bitops"})});
+    }
     rows += "<tr class=\"sweep\"><td>" + esc(text(e, {"label"})) + (ref.empty() ? "" : " (reference)") + "</td>" +
             num_cell(bytes(number(e, {"weight_bytes"}))) + num_cell(pct_of(number(e, {"weight_bytes"}), wf)) +
             num_cell(si(number(e, {"bitops"}))) + num_cell(fmt("%+.2f", loss)) +
@@ -184,7 +197,7 @@ std::string sweep_section(const json& r) {
   return "<h2>Sweep: accuracy vs size</h2>\n<div class=\"legend\">Each configuration tried: lower and further left is "
          "better; the red line joins the Pareto front (nothing else is both smaller and more accurate).</div>\n"
          "<div class=\"chart\">" +
-         scatter_plot_svg(p) +
+         scatter_plot_svg(p) + (bitops_front ? "</div>\n<div class=\"chart\">" + scatter_plot_svg(pb) : std::string()) +
          "</div>\n<table id=\"sweep\"><thead><tr><th>configuration</th><th class=\"num\">weight memory</th>"
          "<th class=\"num\">of float32</th><th class=\"num\">bit-ops</th><th class=\"num\">loss pp</th>"
          "<th class=\"num\">quantized top-1</th><th>Pareto</th></tr></thead><tbody>\n" +

@@ -66,7 +66,9 @@ json gate_json(const QuantizeOptions& opt, const QuantizeOutcome& out) {
   std::vector<int> wc, ac;
   for (int b = 2; b <= opt.search.weight_bits; ++b) wc.push_back(b);
   for (int b = 2; b <= opt.search.act_bits; ++b) ac.push_back(b);
-  return {{"metric", metric_name(out.metric)}, {"max_loss_pp", opt.max_loss}, {"objective", opt.objective},
+  return {{"metric", metric_name(out.metric)}, {"max_loss_pp", opt.avg_wbits > 0 ? json(nullptr) : json(opt.max_loss)},
+          {"budget_avg_wbits", opt.avg_wbits > 0 ? json(opt.avg_wbits) : json(nullptr)},
+          {"objective", opt.avg_wbits > 0 ? std::string("memory") : opt.objective},
           {"met", gr.met}, {"chosen", gr.chosen}, {"max_evaluations", opt.max_evaluations},
           {"full_evaluations", gr.evaluated.size()}, {"path_length", gr.path.size()},
           {"candidates", {{"weight_bits", wc}, {"act_bits", ac}}},

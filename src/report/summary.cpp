@@ -160,6 +160,14 @@ std::string gate_line(const json& r) {
   if (!ev || !ev->is_array() || chosen < 0 || chosen >= static_cast<int64_t>(ev->size())) return "";
   const json& e = (*ev)[static_cast<size_t>(chosen)];
   char b[320];
+  const json* budget = find(*g, {"budget_avg_wbits"});
+  if (budget && budget->is_number()) {
+    std::snprintf(b, sizeof b, "budget of %.2f average weight bits: %s loss %.2f pp on %lld images; step %lld of a "
+                  "%lld-step path", budget->get<double>(), text(*g, {"metric"}).c_str(), number(e, {"loss_pp"}),
+                  static_cast<long long>(integer(e, {"images"})), static_cast<long long>(integer(e, {"step"})),
+                  static_cast<long long>(integer(*g, {"path_length"})));
+    return b;
+  }
   std::snprintf(b, sizeof b, "%s: %s loss %.2f pp (limit %.2f pp) on %lld images; plan %lld of %lld evaluated, step %lld of a "
                 "%lld-step path, objective %s",
                 boolean(*g, {"met"}) ? "met" : "NOT met", text(*g, {"metric"}).c_str(), number(e, {"loss_pp"}),

@@ -5,21 +5,14 @@
 #include "cli_common.h"
 #include "common/error.h"
 #include "commands.h"
-#include "quant/methods/method.h"
-#include "quant/observers/observer.h"
+#include "quantize_flags.h"
 #include "quant/quantize.h"
 #include "report/summary.h"
 
 namespace fxq::cli {
 namespace {
 
-struct QuantizeCli {
-  quant::QuantizeOptions q;
-  std::string preset, config;
-  bool no_upstream = false;
-  std::string qdq_style = "ort";
-  std::string methods = "nearest";
-};
+using QuantizeCli = QuantizeFlags;
 
 std::string default_output(const std::string& model) {
   return std::filesystem::path(model).stem().string() + ".fxq.onnx";
@@ -30,10 +23,7 @@ std::string replace_extension(const std::string& path, const std::string& ext) {
 }
 
 int run_quantize_cmd(QuantizeCli& c) {
-  c.q.preprocessing = choose_preprocessing(c.preset, c.config);
-  c.q.search.upstream_aware = !c.no_upstream;
-  c.q.search.methods = quant::split_method_list(c.methods);
-  c.q.qdq_style = c.qdq_style == "opencv" ? exporter::QdqStyle::kOpenCV : exporter::QdqStyle::kOrt;
+  resolve_shared_quantize_flags(c);
   if (c.q.out_path.empty()) c.q.out_path = default_output(c.q.model);
   if (c.q.report_path.empty()) c.q.report_path = replace_extension(c.q.out_path, ".json");
   quant::QuantizeOutcome r = quant::run_quantize(c.q, warn);
@@ -57,42 +47,20 @@ RunFn add_quantize_command(CLI::App& root) {
       "Gate:    fxq quantize model.onnx --calib calib/ --preset imagenet-224 --eval val/ --labels val/labels.tsv "
       "--max-loss 1 --objective bitops --method adaround,bias-correction (exit 3 when the limit cannot be met)");
   sub->add_option("model", c->q.model, "Float ONNX model")->required();
-  sub->add_option("--calib", c->q.calib_dir, "Folder of calibration images (recursive)")->required();
-  sub->add_option("--preset", c->preset, "Preprocessing preset from configs/");
-  sub->add_option("--config", c->config, "Preprocessing config JSON file (see configs/README.md)");
+  add_shared_quantize_flags(sub, *c, " (with --max-loss or --avg-wbits: the largest tried, 2 the smallest)");
   sub->add_option("-o,--output", c->q.out_path, "Quantized QDQ ONNX to write (default: <model name>.fxq.onnx here)");
   sub->add_option("--report", c->q.report_path, "JSON report to write (default: the output with .json)");
   sub->add_option("--html", c->q.html_path,
                   "Also write a self-contained HTML report (tables and charts, no network) to this file");
-  sub->add_option("--wbits", c->q.search.weight_bits, "Weight bit-width, 2..16")->capture_default_str()->check(CLI::Range(2, 16));
-  sub->add_option("--abits", c->q.search.act_bits, "Activation bit-width, 2..16")->capture_default_str()->check(CLI::Range(2, 16));
-  sub->add_flag("--per-channel", c->q.search.per_channel,
-                "One weight frac per output channel (Conv, Gemm) instead of one per tensor; needs opset 13 in the output");
-  {
-    std::string help = "Weight methods, comma-separated: one rounding method and any corrections (default nearest):";
-    for (const auto& m : quant::quant_methods()) help += std::string("\n  ") + m.name + ": " + m.help;
-    sub->add_option("--method", c->methods, help)->capture_default_str();
-  }
-  sub->add_flag("--no-upstream", c->no_upstream,
-                "Judge each layer's candidates on float inputs (the per-layer-independent baseline) instead of "
-                "inputs carrying the upstream layers' quantization error");
-  sub->add_option("--search-images", c->q.search_images,
-                  "Calibration images the search holds in memory, spread over the set")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--calib-limit", c->q.calib_limit, "Use only the first N calibration images; 0 = all")->capture_default_str();
-  sub->add_option("--observer", c->q.observer, "Calibration statistics: " + quant::observer_names())->capture_default_str();
-  sub->add_option("--eval", c->q.eval_dir, "Images to compare float and quantized accuracy on (not the calibration images); "
-                                           "labelled (--labels), or unlabelled with --max-loss (metric agreement)");
-  sub->add_option("--labels", c->q.labels, "Labels of --eval: a TSV 'file<TAB>class_index', or 'folders'");
-  sub->add_flag("--allow-overlap", c->q.allow_overlap, "Allow --eval images that are also calibration images");
-  sub->add_option("--eval-split", c->q.eval_split,
-                  "Hold out this fraction of the --calib images for evaluation instead of --eval (deterministic: "
-                  "evenly spread over the sorted folder; recorded in the report)");
   sub->add_option("--max-loss", c->q.max_loss,
                   "The accuracy gate: find the smallest mixed-precision plan whose loss (float metric minus quantized, "
                   "in percentage points, on the evaluation images) is at most this; exit 3 when it cannot. --wbits/--abits "
                   "are then the largest bit-widths tried (2 the smallest)")
       ->check(CLI::NonNegativeNumber);
+  sub->add_option("--avg-wbits", c->q.avg_wbits,
+                  "Instead of --max-loss, a size budget: the mixed-precision plan with at most this average weight "
+                  "bit-width (e.g. 4.5), and its measured loss (needs evaluation images)")
+      ->check(CLI::PositiveNumber);
   sub->add_option("--metric", c->q.metric, "Gate metric: top1, top5 (need --labels) or agreement (quantized top-1 == "
                                            "float top-1); default top1 with labels, agreement without")
       ->check(CLI::IsMember({"top1", "top5", "agreement"}));
@@ -100,14 +68,7 @@ RunFn add_quantize_command(CLI::App& root) {
       ->capture_default_str()->check(CLI::IsMember({"memory", "bitops"}));
   sub->add_option("--max-evals", c->q.max_evaluations, "Most full evaluations the gate runs (the upper-bound plan's included)")
       ->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--profile-images", c->q.profile_images, "Search images the gate measures each layer's error gain on")
-      ->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_flag("--write-best", c->q.write_best, "When --max-loss cannot be met, still write the closest plan's model and report (exit 3)");
-  sub->add_option("--qdq-style", c->qdq_style,
-                  "How weights are stored: 'ort' (integer initializers + DequantizeLinear) or 'opencv' (float "
-                  "initializers already on the grid, which OpenCV 4.6's importer accepts; see docs/qdq-export.md)")
-      ->capture_default_str()->check(CLI::IsMember({"ort", "opencv"}));
-  sub->add_flag("-q,--quiet", c->q.quiet, "No progress output");
   return [c] { return run_quantize_cmd(*c); };
 }
 

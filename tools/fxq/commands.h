@@ -13,5 +13,6 @@ RunFn add_ops_command(CLI::App& root);
 RunFn add_eval_command(CLI::App& root);
 RunFn add_run_command(CLI::App& root);
 RunFn add_quantize_command(CLI::App& root);
+RunFn add_sweep_command(CLI::App& root);
 
 }  // namespace fxq::cli

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add(fxq::cli::add_eval_command);
   add(fxq::cli::add_run_command);
   add(fxq::cli::add_quantize_command);
+  add(fxq::cli::add_sweep_command);
 
   try {
     app.parse(argc, argv);
