@@ -16,7 +16,11 @@ work=$(mktemp -d /tmp/fxq-bench-gate.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 tag=$(echo "$*" | tr -c 'a-zA-Z0-9\n' '_' | sed 's/__*/_/g; s/^_//; s/_$//')
 out=bench/results/gate${tag:+_$tag}.md
-flags=(--max-loss 1 --objective bitops --method adaround,bias-correction "$@")
+# Defaults, each left out when the extra flags give it (CLI11 refuses a flag given twice).
+flags=(--max-loss 1)
+[[ " $* " == *" --objective "* ]] || flags+=(--objective bitops)
+[[ " $* " == *" --method "* ]] || flags+=(--method adaround,bias-correction)
+flags+=("$@")
 models=(
   "squeezenet1.1 models/cls/squeezenet1.1_zoo_rebuilt.onnx imagenet-224 images/imagenet"
   "mobilenetv2 models/cls/mobilenetv2_zoo_int8_dequant.onnx imagenet-224 images/imagenet"
