@@ -139,6 +139,12 @@ TEST_CASE("conv2d_fast matches conv2d_reference", "[ops]") {
       {1, 96, 130, 2, 13, 13, 3, 3, 2, 1, 1, 1, 1, 0, 2, 1}, // grouped, channel blocks, asymmetric pads
       {1, 48, 48, 48, 57, 61, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, // depthwise, several planes per task
       {2, 16, 32, 16, 30, 30, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2}, // depthwise x2, stride 3, dilation 2
+      // depthwise stride 2 (its own de-interleaving copy): odd and even widths, every pad parity
+      {1, 8, 8, 8, 9, 13, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0},
+      {1, 8, 8, 8, 10, 12, 3, 3, 2, 2, 1, 1, 1, 0, 0, 1},
+      {1, 4, 4, 4, 7, 7, 3, 3, 2, 2, 1, 1, 1, 2, 1, 2},
+      {1, 96, 96, 96, 28, 28, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1},  // MobileNetV2's TF-style pads
+      {1, 3, 3, 3, 5, 2, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1},      // a row narrower than the kernel
   };
   for (const ConvCase& c : cases) check_fast_vs_reference(c, rng);
   std::uniform_int_distribution<int64_t> d(0, 1 << 20);
@@ -150,6 +156,15 @@ TEST_CASE("conv2d_fast matches conv2d_reference", "[ops]") {
     c.dil_h = 1 + d(rng) % 2, c.dil_w = 1 + d(rng) % 2;
     c.top = d(rng) % c.k_h, c.left = d(rng) % c.k_w, c.bottom = d(rng) % c.k_h, c.right = d(rng) % c.k_w;
     c.in_h = (c.k_h - 1) * c.dil_h + 1 + d(rng) % 9, c.in_w = (c.k_w - 1) * c.dil_w + 1 + d(rng) % 9;
+    check_fast_vs_reference(c, rng);
+  }
+  for (int t = 0; t < 30; ++t) {  // random depthwise shapes, strides 1..3
+    ConvCase c{};
+    c.batch = 1, c.group = c.c_in = c.c_out = 1 + d(rng) % 5;
+    c.k_h = 1 + d(rng) % 4, c.k_w = 1 + d(rng) % 4, c.stride_h = 1 + d(rng) % 3, c.stride_w = 1 + d(rng) % 3;
+    c.dil_h = 1 + d(rng) % 2, c.dil_w = 1 + d(rng) % 2;
+    c.top = d(rng) % c.k_h, c.left = d(rng) % c.k_w, c.bottom = d(rng) % c.k_h, c.right = d(rng) % c.k_w;
+    c.in_h = (c.k_h - 1) * c.dil_h + 1 + d(rng) % 12, c.in_w = (c.k_w - 1) * c.dil_w + 1 + d(rng) % 12;
     check_fast_vs_reference(c, rng);
   }
 }

@@ -74,6 +74,18 @@ void fill_padded(const Conv2dShape& s, const DwGeometry& g, const float* xp, flo
       std::copy(xrow + c0, xrow + c1, row + c0);
       continue;
     }
+    if (s.stride_w == 2) {  // the common strided case: a de-interleave the compiler vectorizes
+      float* d0 = row;
+      float* d1 = row + g.phase_len;
+      const int64_t ib = (c0 + 1) / 2, ie = c1 / 2;  // columns 2i and 2i + 1 both inside [c0, c1)
+      if (c0 % 2) d1[c0 / 2] = xrow[c0];
+      for (int64_t i = ib; i < ie; ++i) {
+        d0[i] = xrow[2 * i];
+        d1[i] = xrow[2 * i + 1];
+      }
+      if (c1 % 2 && c1 - 1 >= c0 && (c1 - 1) / 2 >= ib) d0[(c1 - 1) / 2] = xrow[c1 - 1];
+      continue;
+    }
     for (int64_t p = 0; p < s.stride_w; ++p) {  // padded column c = i * stride_w + p
       float* dst = row + p * g.phase_len;
       const int64_t i0 = c0 > p ? (c0 - p + s.stride_w - 1) / s.stride_w : 0;
