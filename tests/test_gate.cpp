@@ -124,6 +124,24 @@ TEST_CASE("greedy path: cheapest error per saved bit first, costs as in the repo
     const auto& last = path.back();
     REQUIRE(last.bitops == Approx(static_cast<double>(macs1) * 2 * 2 + static_cast<double>(macs2) * 2 * 2));
   }
+  SECTION("balanced: memory and bit-ops, each relative to the upper bound, summed") {
+    REQUIRE(parse_objective("balanced") == Objective::kBalanced);
+    const auto path = greedy_path(g, prof, stats, Objective::kBalanced, {2, 4, 8}, {2, 4, 8});
+    // upper bound: memory 96 weight bits, bit-ops 64 x (24 + 48) = 4608. Saved per bit: conv1's
+    // weights 4/96 + 24*8/4608 = 1/12, conv2's 8/96 + 48*8/4608 = 1/6, x's 24*8/4608 = 1/24, r1's
+    // 48*8/4608 = 1/12. Added error per unit saved: conv1 8->4: 1/(4/12) = 3; x 8->4: 1/(4/24) = 6;
+    // r1 8->4: 2/(4/12) = 6; conv2 8->4: 20/(4/6) = 30. Then, with conv1 at 4 bits (x now saves
+    // 24*4/4608 per bit: 1/(4/48) = 12), r1 8->4 at 6 beats conv1 4->2 (4/(2/12) = 24).
+    REQUIRE(path[1].move == "conv1 w 8->4");
+    REQUIRE(path[2].move == "r1 a 8->4");
+    for (size_t k = 1; k < path.size(); ++k) {
+      REQUIRE(path[k].weight_bits <= path[k - 1].weight_bits);
+      REQUIRE(path[k].bitops <= path[k - 1].bitops);
+    }
+    REQUIRE(path.back().weight_bits == 2 * 4 + 2 * 8);
+    REQUIRE(path.back().bits.activation.at("x") == 2);
+    REQUIRE(path.back().bits.activation.at("r1") == 2);
+  }
 }
 
 TEST_CASE("metric: loss in pp, early stop exactly when the limit can no longer be met", "[gate]") {

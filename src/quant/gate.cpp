@@ -108,7 +108,15 @@ class Gate {
     res_.evaluated.push_back(std::move(e));
   }
 
-  double objective_cost(const PlanCost& c) const { return opt_.objective == Objective::kMemory ? c.weight_bits : c.bitops; }
+  double objective_cost(const PlanCost& c) const {
+    switch (opt_.objective) {
+      case Objective::kMemory: return c.weight_bits;
+      case Objective::kBitops: return c.bitops;
+      case Objective::kBalanced: break;
+    }
+    const PlanCost& up = res_.evaluated.front().cost;  // the upper bound, as the path measures it
+    return c.weight_bits / std::max(up.weight_bits, 1.0) + c.bitops / std::max(up.bitops, 1.0);
+  }
 
   GateResult finish(std::vector<SearchResult>& built) {
     size_t best = 0;

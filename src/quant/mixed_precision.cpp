@@ -7,12 +7,15 @@
 
 namespace fxq::quant {
 
-const char* objective_name(Objective o) { return o == Objective::kMemory ? "memory" : "bitops"; }
+const char* objective_name(Objective o) {
+  return o == Objective::kMemory ? "memory" : o == Objective::kBitops ? "bitops" : "balanced";
+}
 
 Objective parse_objective(const std::string& name) {
   if (name == "memory") return Objective::kMemory;
   if (name == "bitops") return Objective::kBitops;
-  fail(ExitCode::kUsage, "unknown objective '" + name + "' (known: memory, bitops)");
+  if (name == "balanced") return Objective::kBalanced;
+  fail(ExitCode::kUsage, "unknown objective '" + name + "' (known: memory, bitops, balanced)");
 }
 
 std::vector<int> candidate_bits(int upper, int lowest) {
@@ -71,6 +74,8 @@ class Path {
   std::vector<PathStep> run() {
     std::vector<PathStep> path;
     path.push_back(step("upper bound"));
+    memory0_ = std::max(path.back().weight_bits, 1.0);
+    bitops0_ = std::max(path.back().bitops, 1.0);
     for (;;) {
       std::string move;
       if (!best_move(move)) break;
@@ -116,20 +121,24 @@ class Path {
       const double ratio = d_noise / d_cost;
       if (ratio < best) best = ratio, kind = k, target = t, to = b;
     };
+    // Cost saved per bit removed: memory counts weights, bit-ops MACs times the other operand's bits;
+    // balanced sums both, each relative to its upper-bound total.
+    const double wm = objective_ == Objective::kMemory ? 1.0 : objective_ == Objective::kBalanced ? 1.0 / memory0_ : 0.0;
+    const double wb = objective_ == Objective::kBitops ? 1.0 : objective_ == Objective::kBalanced ? 1.0 / bitops0_ : 0.0;
     for (const auto& l : layers_) {
       if (!l.noise) continue;
       const int b = cur_.weight.at(l.node);
-      const double scale = objective_ == Objective::kMemory ? l.weights : l.macs * act_bits_of(l.input_point);
+      const double scale = wm * l.weights + wb * l.macs * act_bits_of(l.input_point);
       for (int nb : wc_)
         if (nb < b)
           consider("w", l.node, nb, l.noise->gain * (noise_at(*l.noise, nb) - noise_at(*l.noise, b)), scale * (b - nb));
     }
-    if (objective_ == Objective::kBitops) {
+    if (wb > 0) {
       for (const auto& [v, p] : points_) {
         const int a = cur_.activation.at(v);
         double scale = 0;
         for (const auto& l : layers_)
-          if (l.input_point == v) scale += l.macs * cur_.weight.at(l.node);
+          if (l.input_point == v) scale += wb * l.macs * cur_.weight.at(l.node);
         for (int na : ac_)
           if (na < a) consider("a", v, na, p->gain * (noise_at(*p, na) - noise_at(*p, a)), scale * (a - na));
       }
@@ -142,6 +151,7 @@ class Path {
   }
 
   Objective objective_;
+  double memory0_ = 1, bitops0_ = 1;  // the upper bound's totals (balanced objective)
   std::vector<int> wc_, ac_;
   std::vector<Layer> layers_;
   std::map<std::string, const NoiseProfile*> points_;

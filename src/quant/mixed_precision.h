@@ -19,9 +19,11 @@
 
 namespace fxq::quant {
 
-enum class Objective { kMemory, kBitops };
+// kBalanced: weight memory and bit-ops, each relative to its upper-bound total, summed (M7b in
+// docs/mixed-precision.md): for users who need both smaller and cheaper.
+enum class Objective { kMemory, kBitops, kBalanced };
 const char* objective_name(Objective o);
-Objective parse_objective(const std::string& name);  // "memory" | "bitops"; Error kUsage otherwise
+Objective parse_objective(const std::string& name);  // "memory" | "bitops" | "balanced"; Error kUsage otherwise
 
 struct BitAssignment {
   std::map<std::string, int> weight;      // layer node -> weight bits

@@ -64,8 +64,9 @@ RunFn add_quantize_command(CLI::App& root) {
   sub->add_option("--metric", c->q.metric, "Gate metric: top1, top5 (need --labels) or agreement (quantized top-1 == "
                                            "float top-1); default top1 with labels, agreement without")
       ->check(CLI::IsMember({"top1", "top5", "agreement"}));
-  sub->add_option("--objective", c->q.objective, "What the gate minimises: memory (weight bits) or bitops (MACs x weight bits x input bits)")
-      ->capture_default_str()->check(CLI::IsMember({"memory", "bitops"}));
+  sub->add_option("--objective", c->q.objective, "What the gate minimises: memory (weight bits), bitops (MACs x weight bits x input bits), or "
+                                                 "balanced (both, each relative to the upper-bound plan, summed)")
+      ->capture_default_str()->check(CLI::IsMember({"memory", "bitops", "balanced"}));
   sub->add_option("--max-evals", c->q.max_evaluations, "Most full evaluations the gate runs (the upper-bound plan's included)")
       ->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_flag("--write-best", c->q.write_best, "When --max-loss cannot be met, still write the closest plan's model and report (exit 3)");
