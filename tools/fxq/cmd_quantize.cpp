@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "commands.h"
 #include "quant/methods/method.h"
+#include "quant/metric.h"
 #include "quant/observers/observer.h"
 #include "quant/quantize.h"
 #include "report/summary.h"
@@ -19,6 +20,7 @@ struct QuantizeCli {
   bool no_upstream = false;
   std::string qdq_style = "ort";
   std::string methods = "nearest";
+  CLI::Option* min_sqnr = nullptr;
 };
 
 std::string default_output(const std::string& model) {
@@ -32,6 +34,7 @@ std::string replace_extension(const std::string& path, const std::string& ext) {
 int run_quantize_cmd(QuantizeCli& c) {
   c.q.preprocessing = choose_preprocessing(c.preset, c.config);
   c.q.search.upstream_aware = !c.no_upstream;
+  c.q.min_sqnr_given = c.min_sqnr->count() > 0;
   c.q.search.methods = quant::split_method_list(c.methods);
   c.q.qdq_style = c.qdq_style == "opencv" ? exporter::QdqStyle::kOpenCV : exporter::QdqStyle::kOrt;
   if (c.q.out_path.empty()) c.q.out_path = default_output(c.q.model);
@@ -55,7 +58,9 @@ RunFn add_quantize_command(CLI::App& root) {
       "while accounting for the error of the layers upstream (seed 004), and write a QDQ ONNX plus a JSON report.\n"
       "Example: fxq quantize model.onnx --calib calib/ --preset imagenet-224 --eval val/ --labels val/labels.tsv\n"
       "Gate:    fxq quantize model.onnx --calib calib/ --preset imagenet-224 --eval val/ --labels val/labels.tsv "
-      "--max-loss 1 --objective bitops --method adaround,bias-correction (exit 3 when the limit cannot be met)");
+      "--max-loss 1 --objective bitops --method adaround,bias-correction (exit 3 when the limit cannot be met)\n"
+      "Detector: fxq quantize yolox_nano.onnx --calib calib/ --preset yolox-416 --eval val/ --annotations val.json "
+      "--max-loss 1 --metric map50");
   sub->add_option("model", c->q.model, "Float ONNX model")->required();
   sub->add_option("--calib", c->q.calib_dir, "Folder of calibration images (recursive)")->required();
   sub->add_option("--preset", c->preset, "Preprocessing preset from configs/");
@@ -93,9 +98,19 @@ RunFn add_quantize_command(CLI::App& root) {
                   "in percentage points, on the evaluation images) is at most this; exit 3 when it cannot. --wbits/--abits "
                   "are then the largest bit-widths tried (2 the smallest)")
       ->check(CLI::NonNegativeNumber);
-  sub->add_option("--metric", c->q.metric, "Gate metric: top1, top5 (need --labels) or agreement (quantized top-1 == "
-                                           "float top-1); default top1 with labels, agreement without")
-      ->check(CLI::IsMember({"top1", "top5", "agreement"}));
+  sub->add_option("--annotations", c->q.annotations,
+                  "Detectors (a preset with \"task\": \"detect\"): COCO instances JSON of the --eval images; the report "
+                  "and the summary then give float vs quantized mAP@0.5 and mAP@0.5:0.95, and the gate's default metric is map50");
+  c->min_sqnr = sub->add_option("--min-sqnr", c->q.min_sqnr,
+                  "The gate on the decoder-free metric sqnr: the smallest plan whose raw outputs keep at least this SQNR "
+                  "(dB) against the float model's on the evaluation images (any model; no labels or decoder needed)");
+  {
+    std::string help = "Gate metric (default: top1 with --labels, map50 with --annotations, agreement without either, "
+                       "sqnr with --min-sqnr):";
+    std::vector<std::string> names;
+    for (const auto& m : quant::metrics()) help += std::string("\n  ") + m.name + ": " + m.help, names.push_back(m.name);
+    sub->add_option("--metric", c->q.metric, help)->check(CLI::IsMember(names));
+  }
   sub->add_option("--objective", c->q.objective, "What the gate minimises: memory (weight bits) or bitops (MACs x weight bits x input bits)")
       ->capture_default_str()->check(CLI::IsMember({"memory", "bitops"}));
   sub->add_option("--max-evals", c->q.max_evaluations, "Most full evaluations the gate runs (the upper-bound plan's included)")
