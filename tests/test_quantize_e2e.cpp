@@ -135,3 +135,11 @@ TEST_CASE("quantize end to end: mixed bit-widths and every weight method, ONNX R
     }
   }
 }
+
+// YOLOX per channel: its SiLUs (pre-activation no point, sigmoid a point) and its BN-folded channels of tiny
+// weights (capped fracs, the bias grid within 24 bits): both would otherwise differ by whole output steps.
+TEST_CASE("quantize end to end: a detector (YOLOX, fused SiLU, per channel), ONNX Runtime runs it as simulated",
+          "[quant][detect][models]") {
+  for (const auto& sm : test::shared_models())
+    if (std::string(sm.key) == "yolox_nano") check_model(sm, 8, true);
+}

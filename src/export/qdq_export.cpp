@@ -161,7 +161,11 @@ class QdqWriter {
       q[k] = fixedpoint::quantize(t.f[k], fc);
       t.f[k] = static_cast<float>(fixedpoint::dequantize(q[k], fc));
     }
+    auto off = plan_.weight_offsets.find(w);
+    const bool centred = off != plan_.weight_offsets.end();
     if (opt_.style == QdqStyle::kOpenCV) {
+      if (centred)
+        for (float& v : t.f) v += off->second;  // the simulation's float add
       g_.initializers[w] = std::move(t);
       return;
     }
@@ -173,9 +177,19 @@ class QdqWriter {
     g_.initializers[b + "_quantized"] = Tensor::from_ints(t.shape, std::move(q), dt);
     add_scale(b + "_scale", fracs);
     add_zero_point(b + "_zero_point", c, fracs.size(), fracs.size() == 1);
-    Node dq = qdq_node("DequantizeLinear", b, {b + "_quantized", b + "_scale", b + "_zero_point"}, w, c.microsoft);
+    const std::string dq_out = centred ? b + "_centred" : w;
+    Node dq = qdq_node("DequantizeLinear", b, {b + "_quantized", b + "_scale", b + "_zero_point"}, dq_out, c.microsoft);
     if (fracs.size() > 1) dq.attrs["axis"] = int_attr(0);
     head_.push_back(std::move(dq));
+    if (centred) {  // zero-centred: the weights' mean, added back (plan.h weight_offsets)
+      g_.initializers[b + "_mean"] = Tensor::from_floats({}, {off->second});
+      Node add;
+      add.op_type = "Add";
+      add.name = fresh(b + "_AddMean");
+      add.inputs = {dq_out, b + "_mean"};
+      add.outputs = {w};
+      head_.push_back(std::move(add));
+    }
   }
 
   void quantize_bias(const std::string& name, const QFormat& f) {

@@ -98,8 +98,11 @@ class Gate {
     e.eval_seconds = seconds_since(t0);
     e.passed = e.result.complete && e.result.loss_pp <= opt_.max_loss;
     char line[300];
-    std::snprintf(line, sizeof line, "step %zu (%s): loss %s%.2f pp%s, weights %.1f %% and bit-ops %.1f %% of all-8-bit, %s",
-                  step, role.c_str(), e.result.complete ? "" : ">= ", e.result.loss_pp,
+    char what[120];
+    if (opt_.metric == Metric::kSqnr) std::snprintf(what, sizeof what, "SQNR %.2f dB", e.result.sqnr_db);
+    else std::snprintf(what, sizeof what, "loss %s%.2f pp", e.result.complete ? "" : ">= ", e.result.loss_pp);
+    std::snprintf(line, sizeof line, "step %zu (%s): %s%s, weights %.1f %% and bit-ops %.1f %% of all-8-bit, %s",
+                  step, role.c_str(), what,
                   e.result.complete ? "" : (" (stopped after " + std::to_string(e.result.images) + " images)").c_str(),
                   100 * e.cost.weight_bits / e.cost.all8_bits, 100 * e.cost.bitops / std::max(1.0, e.cost.all8_bitops),
                   e.passed ? "passes" : "fails");

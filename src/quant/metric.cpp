@@ -1,12 +1,15 @@
 #include "quant/metric.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "common/error.h"
 #include "common/progress.h"
 #include "data/image_stream.h"
+#include "detect/postprocess.h"
 #include "engine/prepare.h"
+#include "eval/sqnr.h"
 
 namespace fxq::quant {
 namespace {
@@ -29,6 +32,8 @@ bool hit(Metric m, const float* s, int64_t n, int label, int float_class) {
     case Metric::kTop1: return rank_of(s, n, label) < 1;
     case Metric::kTop5: return rank_of(s, n, label) < 5;
     case Metric::kAgreement: return argmax(s, n) == float_class;
+    case Metric::kMap50:
+    case Metric::kSqnr: break;  // not per image
   }
   return false;
 }
@@ -64,25 +69,142 @@ void for_each_batch(const EvalSet& set, const RunFn& run, F f) {
   }
 }
 
+// Every graph output of one image (the set's inputs are single images), in graph-output order.
+std::vector<Tensor> outputs_of(const RunFn& run, const EvalSet& set, size_t i) {
+  std::map<std::string, Tensor> feed;
+  feed[set.input_name] = set.inputs[i];
+  std::map<std::string, Tensor> res = run(std::move(feed));
+  std::vector<Tensor> out;
+  for (const auto& name : set.output_names) out.push_back(std::move(res.at(name)));
+  return out;
+}
+
+std::vector<detect::Detection> detections_of(const EvalSet& set, size_t i, const std::vector<Tensor>& outs) {
+  detect::RawOutputs raw;
+  for (size_t o = 0; o < outs.size(); ++o) raw.tensors.push_back(&outs[o]), raw.names.push_back(set.output_names[o]);
+  return detect::postprocess(set.cfg.detect, set.cfg.width, set.cfg.height, raw, set.geoms[i]);
+}
+
+detect::MapResult map_of(const EvalSet& set, const std::vector<std::vector<detect::Detection>>& dets) {
+  detect::MapEvaluator ev(set.cfg.detect.num_classes);
+  for (size_t i = 0; i < set.size(); ++i) {
+    const size_t a = static_cast<size_t>(set.annotation[i]);
+    ev.add_image(a, set.annotations->images[a].objects, dets[i]);
+  }
+  return ev.finish();
+}
+
+std::vector<std::string> output_names_of(const Graph& g) {
+  std::vector<std::string> v;
+  for (const auto& o : g.outputs) v.push_back(o.name);
+  return v;
+}
+
+void keep_float_outputs(EvalSet& set, const RunFn& float_run, bool quiet) {
+  Progress progress("keep float outputs", set.size(), quiet);
+  for (size_t i = 0; i < set.size(); ++i) {
+    set.float_outputs.push_back(outputs_of(float_run, set, i));
+    progress.advance();
+  }
+  progress.done();
+}
+
+// Detector metrics and sqnr: every image, all outputs.
+MetricResult evaluate_whole(const EvalSet& set, const RunFn& run, Metric metric, bool quiet, const std::string& label) {
+  MetricResult r;
+  const bool keep = !set.float_outputs.empty();
+  SqnrAccumulator sqnr;
+  std::vector<std::vector<detect::Detection>> dets;
+  Progress progress(label, set.size(), quiet);
+  for (size_t i = 0; i < set.size(); ++i) {
+    const std::vector<Tensor> outs = outputs_of(run, set, i);
+    if (keep)
+      for (size_t o = 0; o < outs.size(); ++o) sqnr.add(set.float_outputs[i][o], outs[o]);
+    if (set.detector) dets.push_back(detections_of(set, i, outs));
+    ++r.images;
+    progress.advance();
+  }
+  progress.done();
+  r.complete = true;
+  if (keep) r.sqnr_db = sqnr.db();
+  if (set.detector) {
+    r.boxes = agreement_counts(set.float_dets, dets, kAgreementIou, kAgreementMinScore);
+    if (set.annotated()) r.quant_map = map_of(set, dets);
+  }
+  switch (metric) {
+    case Metric::kMap50:
+      r.float_pct = 100 * set.float_map.map50;
+      r.quant_pct = 100 * r.quant_map.map50;
+      r.loss_pp = r.float_pct - r.quant_pct;
+      break;
+    case Metric::kAgreement:
+      r.float_pct = 100;
+      r.quant_pct = 100 * r.boxes.f1();
+      r.loss_pp = r.float_pct - r.quant_pct;
+      break;
+    case Metric::kSqnr:
+      // No float value to lose from: the loss is -SQNR, so "loss <= -min_sqnr" is "SQNR >= min_sqnr". A NaN
+      // SQNR (non-finite outputs) becomes +inf loss: such a plan never passes.
+      r.float_pct = std::numeric_limits<double>::infinity();
+      r.quant_pct = r.sqnr_db;
+      r.loss_pp = std::isnan(r.sqnr_db) ? std::numeric_limits<double>::infinity() : -r.sqnr_db;
+      break;
+    default: FXQ_CHECK(false, "evaluate_whole: a per-image metric");
+  }
+  return r;
+}
+
 }  // namespace
 
-const char* metric_name(Metric m) {
-  switch (m) {
-    case Metric::kTop1: return "top1";
-    case Metric::kTop5: return "top5";
-    case Metric::kAgreement: return "agreement";
-  }
-  return "?";
+const std::vector<MetricDef>& metrics() {
+  static const std::vector<MetricDef> table = {
+      {Metric::kTop1, "top1", true, false, true, false, "classifiers: top-1 accuracy against --labels"},
+      {Metric::kTop5, "top5", true, false, true, false, "classifiers: top-5 accuracy against --labels"},
+      {Metric::kAgreement, "agreement", true, true, false, false,
+       "no labels needed: classifiers, quantized top-1 == float top-1; detectors, the F1 of the quantized boxes "
+       "against the float ones (same class, IoU >= 0.5, score >= 0.3); the float model scores 100 %"},
+      {Metric::kMap50, "map50", false, true, false, true, "detectors: COCO mAP@0.5 against --annotations"},
+      {Metric::kSqnr, "sqnr", true, true, false, false,
+       "any model, no decoder: SQNR (dB) of the raw outputs, quantized vs float; gated with --min-sqnr DB"},
+  };
+  return table;
+}
+
+const MetricDef& metric_def(Metric m) {
+  for (const auto& d : metrics())
+    if (d.id == m) return d;
+  FXQ_CHECK(false, "metric missing from the table");
+  return metrics().front();
+}
+
+const char* metric_name(Metric m) { return metric_def(m).name; }
+
+std::string metric_names() {
+  std::string s;
+  for (const auto& d : metrics()) s += (s.empty() ? "" : ", ") + std::string(d.name);
+  return s;
 }
 
 Metric parse_metric(const std::string& name) {
-  for (Metric m : {Metric::kTop1, Metric::kTop5, Metric::kAgreement})
-    if (name == metric_name(m)) return m;
-  fail(ExitCode::kUsage, "unknown metric '" + name + "' (known: top1, top5, agreement)");
+  for (const auto& d : metrics())
+    if (name == d.name) return d.id;
+  fail(ExitCode::kUsage, "unknown metric '" + name + "' (known: " + metric_names() + ")");
+}
+
+std::string metric_usage_problem(Metric m, bool detector, bool has_labels, bool has_annotations) {
+  const MetricDef& d = metric_def(m);
+  const std::string name = std::string("--metric ") + d.name;
+  if (detector && !d.detector)
+    return name + " is for classifiers, but the preprocessing is a detector's (detectors: map50 with --annotations, "
+                  "agreement, sqnr)";
+  if (!detector && !d.classifier) return name + " is for detectors (a preset with \"task\": \"detect\")";
+  if (d.needs_labels && !has_labels) return name + " needs --labels (or use --metric agreement)";
+  if (d.needs_annotations && !has_annotations) return name + " needs --annotations COCO.json (or use --metric agreement)";
+  return "";
 }
 
 size_t EvalSet::float_hits(Metric m) const {
-  if (m == Metric::kAgreement) return size();
+  if (m == Metric::kAgreement || m == Metric::kMap50 || m == Metric::kSqnr) return size();
   size_t h = 0;
   for (size_t i = 0; i < size(); ++i) h += static_cast<size_t>(float_hit[i] & (m == Metric::kTop1 ? 1 : 2)) ? 1 : 0;
   return h;
@@ -90,11 +212,12 @@ size_t EvalSet::float_hits(Metric m) const {
 
 EvalSet prepare_eval_set(const Graph& g, const RunFn& float_run, const std::vector<data::ImageEntry>& images,
                          const std::vector<int>& labels, const data::PreprocessConfig& cfg, bool quiet,
-                         const std::function<void(const std::string&)>& warn) {
+                         const std::function<void(const std::string&)>& warn, bool keep_outputs) {
   EvalSet set;
   const ValueInfo& in = image_input(g);
   set.input_name = in.name;
   set.output_name = g.outputs.at(0).name;
+  set.output_names = output_names_of(g);
   set.dynamic_batch = in.shape[0] < 0;
   std::vector<Tensor> inputs;
   std::vector<int> lab;
@@ -149,13 +272,71 @@ EvalSet prepare_eval_set(const Graph& g, const RunFn& float_run, const std::vect
     set.float_class.push_back(cls[i]);
     set.float_hit.push_back(hits[i]);
   }
+  if (keep_outputs) keep_float_outputs(set, float_run, quiet);
+  return set;
+}
+
+EvalSet prepare_detector_eval_set(const Graph& g, const RunFn& float_run, const std::vector<data::ImageEntry>& images,
+                                  std::shared_ptr<const detect::CocoAnnotations> annotations,
+                                  const data::PreprocessConfig& cfg, bool quiet,
+                                  const std::function<void(const std::string&)>& warn, bool keep_outputs) {
+  FXQ_CHECK(cfg.is_detector(), "prepare_detector_eval_set: not a detector's preprocessing");
+  EvalSet set;
+  const ValueInfo& in = image_input(g);
+  set.input_name = in.name;
+  set.output_name = g.outputs.at(0).name;
+  set.output_names = output_names_of(g);
+  set.detector = true;
+  set.cfg = cfg;
+  set.annotations = annotations;
+  std::vector<data::ImageEntry> todo = images;
+  std::map<std::string, size_t> annotation_of;  // rel -> index in annotations->images
+  if (annotations) {
+    if (static_cast<int>(annotations->categories.size()) != cfg.detect.num_classes)
+      fail_input(annotations->source + ": " + std::to_string(annotations->categories.size()) + " categories, but " +
+                 (cfg.source.empty() ? cfg.name : cfg.source) + " says the model has " +
+                 std::to_string(cfg.detect.num_classes) + " classes");
+    todo.clear();
+    for (const auto& [entry, index] : detect::match_annotated_images(images, *annotations, warn)) {
+      todo.push_back(entry);
+      annotation_of[entry.rel] = index;
+    }
+  }
+  {
+    data::ImageStream stream(todo, {}, cfg, kBatch, warn);
+    Progress progress("load evaluation images", stream.total(), quiet);
+    std::vector<data::Sample> batch;
+    while (stream.next(batch))
+      for (auto& s : batch) {
+        set.inputs.push_back(std::move(s.tensor));
+        set.geoms.push_back(s.geom);
+        set.files.push_back(s.entry.rel);
+        set.annotation.push_back(annotations ? static_cast<long>(annotation_of.at(s.entry.rel)) : -1);
+        progress.advance();
+      }
+    progress.done();
+    set.skipped = stream.skipped();
+  }
+  if (set.inputs.empty()) fail_input("no evaluation image could be decoded");
+  Progress progress("evaluate float", set.size(), quiet);
+  for (size_t i = 0; i < set.size(); ++i) {
+    std::vector<Tensor> outs = outputs_of(float_run, set, i);
+    set.float_dets.push_back(detections_of(set, i, outs));
+    if (keep_outputs) set.float_outputs.push_back(std::move(outs));
+    progress.advance();
+  }
+  progress.done();
+  if (annotations) set.float_map = map_of(set, set.float_dets);
   return set;
 }
 
 MetricResult evaluate_metric(const EvalSet& set, const RunFn& run, Metric metric, double max_loss, bool quiet,
                              const std::string& label) {
-  if (metric != Metric::kAgreement && !set.labelled())
-    fail(ExitCode::kUsage, std::string("metric ") + metric_name(metric) + " needs labels (--labels)");
+  const std::string problem = metric_usage_problem(metric, set.detector, set.labelled(), set.annotated());
+  if (!problem.empty()) fail(ExitCode::kUsage, problem);
+  if (metric == Metric::kSqnr && set.float_outputs.empty())
+    fail(ExitCode::kUsage, "metric sqnr: the evaluation set was prepared without the float outputs");
+  if (set.detector || metric == Metric::kSqnr) return evaluate_whole(set, run, metric, quiet, label);
   MetricResult r;
   const size_t n = set.size(), f_hits = set.float_hits(metric);
   Progress progress(label, n, quiet);

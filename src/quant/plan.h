@@ -13,6 +13,9 @@
 //    its format above applies. Weight rounding methods other than nearest (src/quant/methods/) put
 //    the rounded weights here (already on the grid, so applying the format changes nothing), bias
 //    correction its corrected bias. The simulation and the exporter both read it (apply_values).
+//  - weight_offsets[w] = m: after its format (and values) applied, every element of weight w gets + m
+//    (zero-centred, src/quant/methods/zero_centred.cpp: values[w] holds W - m on the grid). m is on an
+//    8-bit power-of-two grid; the exporter writes an Add of m after the weight's DequantizeLinear.
 //  - float_nodes: nodes left in float, each with its reason (listed in the report, never silent).
 #pragma once
 #include <map>
@@ -33,6 +36,7 @@ struct QuantPlan {
   std::map<std::string, std::vector<int>> weight_channel_frac;  // optional per-output-channel fracs
   std::map<std::string, QFormat> biases;
   std::map<std::string, Tensor> values;  // replaced initializer values (see above)
+  std::map<std::string, float> weight_offsets;  // zero-centred weights (see above)
   std::vector<std::pair<std::string, std::string>> float_nodes;  // node name, reason
 };
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <set>
 
 #include "common/error.h"
@@ -15,6 +16,8 @@
 #include "data/labels.h"
 #include "engine/executor.h"
 #include "engine/prepare.h"
+#include "eval/detection_agreement.h"
+#include "eval/detection_eval.h"
 #include "eval/image_eval.h"
 #include "export/qdq_export.h"
 #include "io/atomic_file.h"
@@ -64,7 +67,16 @@ void check_output_paths(const QuantizeOptions& opt) {
 
 namespace {
 
-bool gate_on(const QuantizeOptions& o) { return o.max_loss >= 0 || o.avg_wbits > 0; }
+bool sqnr_gate(const QuantizeOptions& o) { return o.min_sqnr_given; }
+bool gate_on(const QuantizeOptions& o) { return o.max_loss >= 0 || sqnr_gate(o) || o.avg_wbits > 0; }
+
+// The gate's metric: the one named, else the default of the model kind and what was given.
+Metric chosen_metric(const QuantizeOptions& o) {
+  if (!o.metric.empty()) return parse_metric(o.metric);
+  if (sqnr_gate(o)) return Metric::kSqnr;
+  if (o.preprocessing.is_detector()) return o.annotations.empty() ? Metric::kAgreement : Metric::kMap50;
+  return o.labels.empty() ? Metric::kAgreement : Metric::kTop1;
+}
 
 // Every usage error of the options, before any work.
 void check_options(const QuantizeOptions& o) {
@@ -75,29 +87,47 @@ void check_options(const QuantizeOptions& o) {
   if (o.eval_split != 0 && !(o.eval_split > 0 && o.eval_split < 1))
     fail(ExitCode::kUsage, "--eval-split must be a fraction between 0 and 1 (e.g. 0.5)");
   if (o.avg_wbits != 0) {
-    if (o.max_loss >= 0) fail(ExitCode::kUsage, "give either --max-loss (a loss limit) or --avg-wbits (a size budget), not both");
+    if (o.max_loss >= 0 || sqnr_gate(o))
+      fail(ExitCode::kUsage, "give either --max-loss/--min-sqnr (a limit) or --avg-wbits (a size budget), not both");
     if (!(o.avg_wbits >= 2 && o.avg_wbits <= o.search.weight_bits))
       fail(ExitCode::kUsage, "--avg-wbits must be between 2 and --wbits (" + std::to_string(o.search.weight_bits) + ")");
     if (o.write_best) fail(ExitCode::kUsage, "--write-best applies only with --max-loss");
   }
+  const bool detector = o.preprocessing.is_detector();
+  const bool evaluating = !o.eval_dir.empty() || o.eval_split > 0;
+  if (detector && !o.labels.empty())
+    fail(ExitCode::kUsage, "--labels is for classifiers, but preprocessing '" + o.preprocessing.name +
+                               "' is a detector's: give --annotations COCO.json");
+  if (!detector && !o.annotations.empty())
+    fail(ExitCode::kUsage, "--annotations is for detectors, but preprocessing '" + o.preprocessing.name +
+                               "' has no \"task\": \"detect\" section");
+  if (!o.annotations.empty() && !evaluating) fail(ExitCode::kUsage, "--annotations needs evaluation images (--eval DIR or --eval-split F)");
   if (!gate_on(o)) {
     if (o.max_loss != -1) fail(ExitCode::kUsage, "--max-loss must be >= 0 (percentage points)");
-    if (o.write_best) fail(ExitCode::kUsage, "--write-best applies only with --max-loss");
-    if (!o.metric.empty()) fail(ExitCode::kUsage, "--metric applies only with --max-loss");
-    if ((!o.eval_dir.empty() || o.eval_split > 0) && o.labels.empty())
+    if (o.write_best) fail(ExitCode::kUsage, "--write-best applies only with --max-loss or --min-sqnr");
+    if (!o.metric.empty()) fail(ExitCode::kUsage, "--metric applies only with --max-loss or --min-sqnr");
+    if (evaluating && detector && o.annotations.empty())
+      fail(ExitCode::kUsage, "evaluating a detector without --max-loss needs --annotations COCO.json");
+    if (evaluating && !detector && o.labels.empty())
       fail(ExitCode::kUsage, "evaluating without --max-loss needs --labels (a TSV, or 'folders')");
     return;
   }
-  const char* flag = o.avg_wbits > 0 ? "--avg-wbits" : "--max-loss";
-  if (o.avg_wbits <= 0 && !std::isfinite(o.max_loss))
+  if (o.max_loss >= 0 && sqnr_gate(o))
+    fail(ExitCode::kUsage, "give either --max-loss (pp of a metric) or --min-sqnr (dB), not both");
+  if (o.max_loss >= 0 && !std::isfinite(o.max_loss))
     fail(ExitCode::kUsage, "--max-loss must be a finite number of percentage points");
-  if (o.eval_dir.empty() && o.eval_split <= 0)
-    fail(ExitCode::kUsage, std::string(flag) + " needs evaluation images: --eval DIR (with --labels for top1/top5) or --eval-split F");
-  if (!o.metric.empty()) {
-    const Metric m = parse_metric(o.metric);
-    if (m != Metric::kAgreement && o.labels.empty())
-      fail(ExitCode::kUsage, std::string("--metric ") + metric_name(m) + " needs --labels (or use --metric agreement)");
-  }
+  if (sqnr_gate(o) && !std::isfinite(o.min_sqnr)) fail(ExitCode::kUsage, "--min-sqnr must be a finite number of dB");
+  if (!evaluating)
+    fail(ExitCode::kUsage, std::string(sqnr_gate(o) ? "--min-sqnr" : o.avg_wbits > 0 ? "--avg-wbits" : "--max-loss") +
+                               " needs evaluation images: --eval DIR (with --labels for top1/top5, --annotations for "
+                               "map50) or --eval-split F");
+  const Metric m = chosen_metric(o);
+  if (m == Metric::kSqnr && !sqnr_gate(o))
+    fail(ExitCode::kUsage, "--metric sqnr is gated in dB: give --min-sqnr DB instead of --max-loss");
+  if (m != Metric::kSqnr && sqnr_gate(o))
+    fail(ExitCode::kUsage, std::string("--min-sqnr is the limit of --metric sqnr, not of --metric ") + metric_name(m));
+  const std::string problem = metric_usage_problem(m, detector, !o.labels.empty(), !o.annotations.empty());
+  if (!problem.empty()) fail(ExitCode::kUsage, problem);
   parse_objective(o.objective);
   if (o.max_evaluations < 1) fail(ExitCode::kUsage, "--max-evals must be at least 1");
 }
@@ -122,6 +152,10 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
   for (const auto& w : m.warnings) warn(w);
   const Graph& g = m.graph;
   check_input_fits(g, opt.preprocessing);
+  if (opt.preprocessing.is_detector()) check_detector_fits(g, opt.preprocessing);
+  std::shared_ptr<const detect::CocoAnnotations> annotations;
+  if (!opt.annotations.empty())
+    annotations = std::make_shared<const detect::CocoAnnotations>(detect::load_coco_annotations(opt.annotations));
   const ValueInfo& input = image_input(g);
   out.model_sha256 = sha256_file(opt.model);
   check_output_paths(opt);
@@ -193,14 +227,19 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
   if (gate_on(opt)) {
     // 2. The gate: the evaluation images held in memory with the float model's results, then the search.
     out.gate_run = true;
-    out.metric = opt.metric.empty() ? (opt.labels.empty() ? Metric::kAgreement : Metric::kTop1) : parse_metric(opt.metric);
+    out.metric = chosen_metric(opt);
     t0 = Clock::now();
-    const EvalSet set = prepare_eval_set(g, [&exec](std::map<std::string, Tensor> f) { return exec.run(std::move(f)); },
-                                         eval.images, eval.labels, opt.preprocessing, opt.quiet, warn);
+    const RunFn float_run = [&exec](std::map<std::string, Tensor> f) { return exec.run(std::move(f)); };
+    const bool keep = out.metric == Metric::kSqnr;
+    const EvalSet set = opt.preprocessing.is_detector()
+                            ? prepare_detector_eval_set(g, float_run, eval.images, annotations, opt.preprocessing,
+                                                        opt.quiet, warn, keep)
+                            : prepare_eval_set(g, float_run, eval.images, eval.labels, opt.preprocessing, opt.quiet, warn, keep);
     out.phase_seconds["evaluate float"] = seconds_since(t0);
     t0 = Clock::now();
     GateOptions go;
-    go.max_loss = opt.avg_wbits > 0 ? std::numeric_limits<double>::infinity() : opt.max_loss;
+    // metric sqnr: loss = -SQNR dB; budget mode: no limit
+    go.max_loss = opt.avg_wbits > 0 ? std::numeric_limits<double>::infinity() : sqnr_gate(opt) ? -opt.min_sqnr : opt.max_loss;
     go.budget_avg_wbits = opt.avg_wbits;
     go.metric = out.metric;
     go.objective = opt.avg_wbits > 0 ? Objective::kMemory : parse_objective(opt.objective);
@@ -218,7 +257,20 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
     out.search = std::move(out.gate.chosen_search);
     const EvaluatedPlan& chosen = out.gate.evaluated[out.gate.chosen];
     out.gate_accuracy = chosen.result;
-    out.accuracy = {set.labelled(), set.size(), set.float_topk, chosen.result.quant_topk};
+    if (set.detector) {
+      out.accuracy.measured = set.annotated();
+      out.accuracy.images = set.size();
+      out.accuracy.detection = true;
+      out.accuracy.float_map = set.float_map;
+      out.accuracy.quant_map = chosen.result.quant_map;
+      out.accuracy.has_box_agreement = true;
+      out.accuracy.box_agreement_pct = 100 * chosen.result.boxes.f1();
+    } else {
+      out.accuracy.measured = set.labelled();
+      out.accuracy.images = set.size();
+      out.accuracy.float_topk = set.float_topk;
+      out.accuracy.quant_topk = chosen.result.quant_topk;
+    }
     out.agreement = chosen.result.agreement;
   } else {
     // 2. The search.
@@ -232,7 +284,29 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
     out.phase_seconds["search"] = seconds_since(t0);
 
     // 3. Float vs quantized on the evaluation images.
-    if (!eval.images.empty()) {
+    if (!eval.images.empty() && opt.preprocessing.is_detector()) {
+      t0 = Clock::now();
+      ImageEvalOptions eo;
+      eo.quiet = opt.quiet;
+      SimulatedModel sim(g, out.search.plan);
+      eo.label = "evaluate float";
+      const DetectionEvalResult fl = evaluate_detector(exec, eval.images, annotations.get(), opt.preprocessing, eo, warn);
+      eo.label = "evaluate quantized";
+      const DetectionEvalResult qz =
+          evaluate_detector(g, [&sim](std::map<std::string, Tensor> f) { return sim.run(std::move(f)); }, eval.images,
+                            annotations.get(), opt.preprocessing, eo, warn);
+      out.accuracy.measured = true;
+      out.accuracy.images = fl.run.images;
+      out.accuracy.detection = true;
+      out.accuracy.float_map = fl.map;
+      out.accuracy.quant_map = qz.map;
+      std::vector<std::vector<detect::Detection>> fd, qd;
+      for (const auto& im : fl.images) fd.push_back(im.detections);
+      for (const auto& im : qz.images) qd.push_back(im.detections);
+      out.accuracy.has_box_agreement = true;
+      out.accuracy.box_agreement_pct = 100 * agreement_counts(fd, qd, kAgreementIou, kAgreementMinScore).f1();
+      out.phase_seconds["evaluate"] = seconds_since(t0);
+    } else if (!eval.images.empty()) {
       t0 = Clock::now();
       ImageEvalOptions eo;
       eo.quiet = opt.quiet;
@@ -242,7 +316,10 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
       eo.label = "evaluate quantized";
       auto qz = evaluate_images(g, [&sim](std::map<std::string, Tensor> f) { return sim.run(std::move(f)); }, eval.images,
                                 eval.labels, opt.preprocessing, eo, warn);
-      out.accuracy = {true, fl.images, fl.topk, qz.topk};
+      out.accuracy.measured = true;
+      out.accuracy.images = fl.images;
+      out.accuracy.float_topk = fl.topk;
+      out.accuracy.quant_topk = qz.topk;
       out.phase_seconds["evaluate"] = seconds_since(t0);
     }
   }
@@ -266,13 +343,23 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
 std::string gate_failure_message(const QuantizeOptions& opt, const QuantizeOutcome& out) {
   const EvaluatedPlan& best = out.gate.evaluated[out.gate.chosen];
   char buf[400];
+  const char* hint =
+      opt.search.per_channel ? "" : "; --per-channel, --method adaround,bias-correction or higher --wbits/--abits may help";
+  if (out.metric == Metric::kSqnr) {
+    std::snprintf(buf, sizeof buf,
+                  "%s: accuracy limit not met: the highest output SQNR reached is %.2f dB (plan at step %zu, %s), below "
+                  "--min-sqnr %.2f dB, after %zu evaluations on %zu images%s",
+                  opt.model.c_str(), best.result.sqnr_db, best.step,
+                  best.step == 0 ? "every layer at the upper bit-widths" : "mixed precision", opt.min_sqnr,
+                  out.gate.evaluated.size(), out.gate_accuracy.images, hint);
+    return buf;
+  }
   std::snprintf(buf, sizeof buf,
                 "%s: accuracy limit not met: the smallest %s loss reached is %.2f pp (plan at step %zu, %s), above "
                 "--max-loss %.2f pp, after %zu evaluations on %zu images%s",
                 opt.model.c_str(), metric_name(out.metric), best.result.loss_pp, best.step,
                 best.step == 0 ? "every layer at the upper bit-widths" : "mixed precision", opt.max_loss,
-                out.gate.evaluated.size(), out.gate_accuracy.images,
-                opt.search.per_channel ? "" : "; --per-channel, --method adaround,bias-correction or higher --wbits/--abits may help");
+                out.gate.evaluated.size(), out.gate_accuracy.images, hint);
   return buf;
 }
 

@@ -6,11 +6,13 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "data/preprocess_config.h"
 #include "engine/model_stats.h"
+#include "detect/average_precision.h"
 #include "eval/topk.h"
 #include "export/qdq_export.h"
 #include "quant/gate.h"
@@ -29,6 +31,7 @@ struct QuantizeOptions {
   size_t calib_limit = 0;        // use only the first N calibration images (0 = all)
   std::string observer = "minmax";
   std::string eval_dir, labels;  // optional evaluation set (disjoint from calibration)
+  std::string annotations;       // detectors: COCO instances JSON of the evaluation images
   bool allow_overlap = false;    // allow the evaluation images to overlap the calibration images
   double eval_split = 0;         // (0, 1): hold out this fraction of the calibration folder for evaluation
   // The accuracy gate (quant/gate.h): on when max_loss >= 0. --wbits/--abits are then the largest
@@ -37,7 +40,12 @@ struct QuantizeOptions {
   // The gate's budget mode (also quant/gate.h): > 0 picks the plan on the mixed-precision path whose
   // average weight bit-width is at most this, and reports its loss (no limit; objective memory).
   double avg_wbits = 0;
-  std::string metric;            // top1 | top5 | agreement; "" = top1 with labels, agreement without
+  // The gate on the decoder-free metric (metric sqnr): on when min_sqnr_given; the plan's SQNR in dB must be >= this.
+  bool min_sqnr_given = false;
+  double min_sqnr = std::numeric_limits<double>::quiet_NaN();
+  // A name in metrics() (metric.h); "": top1 with labels, agreement without (classifiers); map50 with
+  // annotations, agreement without (detectors); sqnr with min_sqnr.
+  std::string metric;
   std::string objective = "memory";
   int max_evaluations = 12;
   size_t profile_images = 16;
@@ -50,6 +58,11 @@ struct AccuracyPair {
   bool measured = false;
   size_t images = 0;
   TopK float_topk, quant_topk;
+  // Detectors (detection true): mAP against the annotations, and the box agreement when the gate measured it.
+  bool detection = false;
+  detect::MapResult float_map, quant_map;
+  bool has_box_agreement = false;
+  double box_agreement_pct = 0;
 };
 
 struct EvalSource {

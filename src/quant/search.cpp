@@ -68,6 +68,7 @@ Search::Search(const Graph& g, const std::vector<std::map<std::string, Tensor>>&
     for (const auto& in : n.inputs) readers_[in].push_back(&n);
   methods_ = parse_methods(opt.methods);
   for (const QuantMethod* m : methods_) mean_removed_ |= m->removes_mean_error;
+  for (const QuantMethod* m : methods_) centring_ |= m->kind == MethodKind::kCentring;
   if (extras_.profile && extras_.profile_options) {
     // The float model's outputs on the probe images: the reference every injected error is measured against.
     Executor exec(g);
@@ -115,12 +116,57 @@ std::vector<const Tensor*> Search::inputs_of(const Node& n, const Store& s) cons
   return in;
 }
 
-// The node reading `v` if it is v's only reader, is fusable, and v is not a graph output.
+// The node reading `v` if it is v's only reader, is fusable, and v is not a graph output; or the Mul
+// of a SiLU written out as v * Sigmoid(v) (silu_mul).
 const Node* Search::fused_activation(const std::string& v) const {
+  if (const Node* m = silu_mul(v)) return m;
   auto it = readers_.find(v);
   if (g_.is_graph_output(v) || it == readers_.end() || it->second.size() != 1) return nullptr;
   const OpDef* d = find_op(it->second[0]->op_type);
   return d && d->quant.fusable ? it->second[0] : nullptr;
+}
+
+// SiLU as exported by PyTorch (YOLOX, YOLOv5/v8: s = Sigmoid(v), y = Mul(v, s)): v is read by exactly
+// that Sigmoid and that Mul, and s only by the Mul. The layer's output point is y, and v (the
+// pre-activation, e.g. -120..18 in YOLOX's stem where the SiLU then maps the negatives to ~0) is no
+// quantization point: on a fixed-point target, v is the layer's accumulator, s comes from a table
+// indexed by it, and y = v * s. s keeps its own point (8-bit unsigned, the table's output), which also
+// keeps the QDQ model exact: a float sigmoid differs between engines by an ulp, and only a rounding
+// right after it (rarely crossing a step) hides that; a float v * sigmoid(v) rounded at y's step would
+// flip whole steps of y (ONNX Runtime vs fxq). Returns the Mul, or nullptr.
+const Node* Search::silu_mul(const std::string& v) const {
+  auto it = readers_.find(v);
+  if (v.empty() || g_.is_graph_output(v) || it == readers_.end() || it->second.size() != 2) return nullptr;
+  const Node* sig = nullptr;
+  const Node* mul = nullptr;
+  for (const Node* r : it->second) {
+    if (r->op_type == "Sigmoid" && r->inputs.size() == 1) sig = r;
+    else if (r->op_type == "Mul" && r->inputs.size() == 2) mul = r;
+  }
+  if (!sig || !mul || sig->outputs.empty() || g_.is_graph_output(sig->outputs[0])) return nullptr;
+  const std::string& s = sig->outputs[0];
+  auto rs = readers_.find(s);
+  if (rs == readers_.end() || rs->second.size() != 1 || rs->second[0] != mul) return nullptr;
+  const bool pair = (mul->inputs[0] == v && mul->inputs[1] == s) || (mul->inputs[0] == s && mul->inputs[1] == v);
+  return pair ? mul : nullptr;
+}
+
+// The fused activation `act` applied to a layer output x (a SiLU: x * sigmoid(x), in the graph's order;
+// for choosing the layer's weight grid, the sigmoid in float).
+Tensor Search::apply_activation(const Node& act, const Tensor& x) const {
+  if (act.op_type == "Mul" && act.inputs.size() == 2) {
+    for (const auto& v : act.inputs) {
+      const Node* m = silu_mul(v);
+      if (m != &act) continue;
+      const Node* sig = nullptr;
+      for (const Node* r : readers_.at(v))
+        if (r->op_type == "Sigmoid") sig = r;
+      const Tensor s = std::move(run_node(g_, *sig, {&x})[0]);
+      const bool x_first = act.inputs[0] == v;
+      return std::move(run_node(g_, act, {x_first ? &x : &s, x_first ? &s : &x})[0]);
+    }
+  }
+  return std::move(run_node(g_, act, activation_inputs(act, x))[0]);
 }
 
 bool Search::keeps_grid(const Node& n, const OpDef& d) const {
@@ -187,7 +233,8 @@ void Search::requantize(const Node& n) {
     r.node = n.name;
     r.op = n.op_type;
   } else {
-    r.op += "+" + n.op_type;
+    r.op += "+" + std::string(n.op_type == "Mul" && n.inputs.size() == 2 && (silu_mul(n.inputs[0]) == &n || silu_mul(n.inputs[1]) == &n)
+                                  ? "SiLU" : n.op_type);
   }
   std::vector<Tensor> pre;
   for (auto& s : qz_) pre.push_back(s.at(n.outputs[0]));
@@ -203,7 +250,21 @@ void Search::run_quantized(const Node& n) {
   }
 }
 
-void Search::visit_layer(const Node& n, const Tensor& w) {
+void Search::visit_layer(const Node& n, const Tensor& w_model) {
+  // zero-centred (methods/zero_centred.cpp): the grid and the rounding are for W - mu; the layer runs
+  // with mu + Q(W - mu). Everything below that quantizes works on `w`; what runs the layer adds mu back.
+  const float mu = centring_ ? zero_centred_offset(w_model, layer_weight_bits(opt_, n.name)) : 0.0f;
+  Tensor w_centred;
+  if (mu != 0.0f) {
+    w_centred = w_model;
+    for (float& v : w_centred.f) v -= mu;
+  }
+  const Tensor& w = mu != 0.0f ? w_centred : w_model;
+  auto uncentred = [mu](Tensor q) {
+    if (mu != 0.0f)
+      for (float& v : q.f) v += mu;
+    return q;
+  };
   LayerResult r;
   r.node = n.name;
   r.op = n.op_type;
@@ -217,7 +278,7 @@ void Search::visit_layer(const Node& n, const Tensor& w) {
   const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
   // Target: the float model's output after the fused activation.
   std::vector<Tensor> target;
-  for (auto& s : fl_) target.push_back(act ? run_node(g_, *act, activation_inputs(*act, s.at(out)))[0] : s.at(out));
+  for (auto& s : fl_) target.push_back(act ? apply_activation(*act, s.at(out)) : s.at(out));
 
   // Weight rows per output channel: Conv weights [Cout, ...]; Gemm with transB weights [N, K].
   const bool per_channel = opt_.per_channel && (n.op_type == "Conv" || (n.op_type == "Gemm" && n.attr_int("transB", 0)));
@@ -237,12 +298,12 @@ void Search::visit_layer(const Node& n, const Tensor& w) {
   int tried = 0;
   for (int k = 0; k < opt_.frac_candidates; ++k, ++tried) {
     std::vector<int> fracs = shifted(f0, k);
-    Tensor wq = quantized_weight(fracs);
+    Tensor wq = uncentred(quantized_weight(fracs));
     for (size_t i = 0; i < qz_.size(); ++i) {
       auto in = inputs_of(n, opt_.upstream_aware ? qz_[i] : fl_[i]);
       in[1] = &wq;
       Tensor y = std::move(run_node(g_, n, in)[0]);
-      if (act) y = std::move(run_node(g_, *act, activation_inputs(*act, y))[0]);
+      if (act) y = apply_activation(*act, y);
       add_channel_errors(y, target[i], channels, err[k]);
     }
     double total = 0;
@@ -256,6 +317,41 @@ void Search::visit_layer(const Node& n, const Tensor& w) {
       if (err[k][c] < err[best][c]) best = k;
     chosen[c] = std::min(f0[c] + best, fixedpoint::kMaxFrac);
   }
+  int bias_frac_limit = fixedpoint::kMaxFrac;  // per channel: the bias's grid within 24 bits of every accumulator
+  if (per_channel) {
+    // The accumulator of channel c sits at fa_in + fw_c. The float engines (fxq's simulation, ONNX
+    // Runtime on the QDQ model) add its products and its bias exactly, in any order, only while every
+    // value fits float32's 24-bit mantissa on that grid; the largest is about the channel's own output
+    // range and bias. A channel of tiny weights (BN-folded, ~1e-5 or even ~1e-19: NanoDet, YOLOX) would
+    // get fw_c of 20..70 next to a bias near 1 and break that (ORT and the simulation then differ by whole
+    // output steps; an int32 accumulator could not even hold the bias). So fw_c is capped at what its own
+    // accumulator allows: such weights are far below the output's step, and the channel's output is its
+    // bias either way. Never below the coarsest channel.
+    std::vector<double> acc(static_cast<size_t>(channels), 0.0);
+    if (const Tensor* b = has_bias ? g_.initializer(n.inputs[2]) : nullptr; b && b->is_float() && b->size() == channels)
+      for (int64_t c = 0; c < channels; ++c) acc[c] = std::abs(static_cast<double>(b->f[c]));
+    for (const auto& s : fl_) {
+      const Tensor& y = s.at(out);
+      if (y.shape.size() < 2 || y.shape[1] != channels) continue;
+      int64_t inner = 1;
+      for (size_t d = 2; d < y.shape.size(); ++d) inner *= y.shape[d];
+      for (int64_t e = 0; e < y.size(); ++e) {
+        const double v = std::abs(static_cast<double>(y.f[e]));
+        double& a = acc[static_cast<size_t>((e / inner) % channels)];
+        if (std::isfinite(v) && v > a) a = v;
+      }
+    }
+    const int coarsest = *std::min_element(chosen.begin(), chosen.end());
+    // One bias format serves every channel: at the finest channel's frac it would give a coarse channel's
+    // accumulator bits far below its own grid, so it is held within 24 bits of the largest accumulator.
+    const double largest = *std::max_element(acc.begin(), acc.end());
+    if (largest > 0) bias_frac_limit = fixedpoint::choose_frac_for_range(largest, 24, true);
+    for (int64_t c = 0; c < channels; ++c)
+      if (acc[c] > 0) {
+        const int cap = std::max(fixedpoint::choose_frac_for_range(acc[c], 24, true) - fmt_.at(n.inputs[0]).frac, coarsest);
+        chosen[c] = std::min(chosen[c], cap);
+      }
+  }
   r.weight = QFormat{bits, *std::min_element(chosen.begin(), chosen.end()), true};
   if (per_channel) {
     r.weight_channel_frac = chosen;
@@ -267,25 +363,40 @@ void Search::visit_layer(const Node& n, const Tensor& w) {
   const Tensor* bias = has_bias ? g_.initializer(n.inputs[2]) : nullptr;
   std::unique_ptr<LayerGram> gram;
   auto get_gram = [&]() -> const LayerGram& {
-    if (!gram) gram = std::make_unique<LayerGram>(compute_gram(n, w));
+    if (!gram) gram = std::make_unique<LayerGram>(compute_gram(n, w_model));
     return *gram;
   };
   LayerProblem p = problem(n, w, bias, bits, row_fracs(n, w, chosen), get_gram);
+  p.weight_offset = mu;
+  if (mu != 0.0f)
+    p.mean_error = [this, &n, &uncentred](const Tensor& wq, const Tensor* b) { return mean_output_error(n, uncentred(wq), b); };
   apply_methods(p);
-  if (methods_.front()->apply != &apply_nearest) res_.plan.values[n.inputs[1]] = p.wq;
+  if (methods_.front()->apply != &apply_nearest || mu != 0.0f) res_.plan.values[n.inputs[1]] = p.wq;
+  if (mu != 0.0f) res_.plan.weight_offsets[n.inputs[1]] = mu;
   if (p.bias_changed) res_.plan.values[n.inputs[2]] = p.bias_value;
   if (!p.note.empty()) r.note += (r.note.empty() ? "" : "; ") + p.note;
   Tensor bias_q;
   if (has_bias) {
-    // The accumulator of channel c sits at fa_in + fw_c; one bias format at the finest of them.
-    r.bias = QFormat{32, fmt_.at(n.inputs[0]).frac + *std::max_element(chosen.begin(), chosen.end()), true};
-    bias_q = fake_quantized(p.bias_changed ? p.bias_value : *bias, r.bias);
+    // The accumulator of channel c sits at fa_in + fw_c; one bias format at the finest of them, but never
+    // finer than the bias's own range allows at 32 bits: per channel, a nearly dead channel (weights
+    // ~1e-19, BN-folded: NanoDet, YOLOX) gets a frac near 70, and a bias at fa_in + 70 would saturate
+    // every channel's bias to ~1e-12. A coarser bias grid is still exact on every accumulator's grid.
+    const Tensor& b_used = p.bias_changed ? p.bias_value : *bias;
+    double max_b = 0;
+    for (float v : b_used.f) max_b = std::max(max_b, static_cast<double>(std::abs(v)));
+    const int fit = fixedpoint::choose_frac_for_range(max_b, 32, true);
+    r.bias = QFormat{32, std::min({fmt_.at(n.inputs[0]).frac + *std::max_element(chosen.begin(), chosen.end()), fit,
+                                   std::max(bias_frac_limit, fmt_.at(n.inputs[0]).frac + *std::min_element(chosen.begin(), chosen.end()))}),
+                     true};
+    bias_q = fake_quantized(b_used, r.bias);
     res_.plan.biases[n.inputs[2]] = r.bias;
   }
-  if (profiling()) profile_layer(n, w, per_channel, get_gram);
+  // The profile judges the model's own (uncentred) weights at every candidate bit-width.
+  if (profiling()) profile_layer(n, w_model, per_channel, get_gram);
+  const Tensor w_used = uncentred(p.wq);
   for (auto& s : qz_) {
     auto in = inputs_of(n, s);
-    in[1] = &p.wq;
+    in[1] = &w_used;
     if (has_bias) in[2] = &bias_q;
     s[out] = std::move(run_node(g_, n, in)[0]);
   }

@@ -49,6 +49,8 @@ class Search {
   const Tensor* find(const Store& s, const std::string& v) const;
   std::vector<const Tensor*> inputs_of(const Node& n, const Store& s) const;
   const Node* fused_activation(const std::string& v) const;
+  const Node* silu_mul(const std::string& v) const;
+  Tensor apply_activation(const Node& act, const Tensor& x) const;
   bool keeps_grid(const Node& n, const OpDef& d) const;
   void visit(const Node& n);
   void requantize(const Node& n);
@@ -83,6 +85,7 @@ class Search {
   SearchExtras extras_;
   std::vector<const QuantMethod*> methods_;  // the rounding method first, then the corrections
   bool mean_removed_ = false;
+  bool centring_ = false;  // zero-centred selected
   std::vector<Store> fl_, qz_;
   std::ptrdiff_t current_ = -1;                           // index of the node being visited (-1: graph inputs)
   std::vector<std::map<std::string, Tensor>> float_out_;  // float outputs of the probe images (profiling)

@@ -26,6 +26,9 @@ SimulatedModel::SimulatedModel(const Graph& g, QuantPlan plan) : graph_(g), plan
     FXQ_CHECK(it != graph_.initializers.end(), "plan names weight '" + name + "' that the graph lacks");
     auto ch = plan_.weight_channel_frac.find(name);
     fake_quantize_weight(it->second, fmt, ch == plan_.weight_channel_frac.end() ? std::vector<int>{} : ch->second);
+    auto off = plan_.weight_offsets.find(name);
+    if (off != plan_.weight_offsets.end())
+      for (float& v : it->second.f) v += off->second;  // one float add, as the exported Add node
   }
   for (const auto& [name, fmt] : plan_.biases) {
     auto it = graph_.initializers.find(name);

@@ -63,7 +63,14 @@ std::string card(const std::string& key, const std::string& value, const std::st
 std::string cards(const json& r) {
   std::string s = "<div class=\"cards\">\n";
   const json* a = find(r, {"accuracy"});
-  if (a && a->is_object()) {
+  if (a && a->is_object() && text(*a, {"task"}) == "detect") {
+    s += card("quantized mAP@0.5", fmt("%.2f %%", number(*a, {"quantized", "map50"})),
+              "float " + fmt("%.2f %%", number(*a, {"float", "map50"})) + ", loss <b>" +
+                  fmt("%+.2f", number(*a, {"loss_map50_pp"})) + " pp</b><br>mAP@0.5:0.95 " +
+                  fmt("%.2f", number(*a, {"float", "map50_95"})) + " &rarr; " +
+                  fmt("%.2f %%", number(*a, {"quantized", "map50_95"})) + "<br>" + std::to_string(integer(*a, {"images"})) +
+                  " images of " + esc(text(*a, {"eval_dir"})));
+  } else if (a && a->is_object()) {
     const double loss = number(*a, {"loss_top1_pp"});
     s += card("quantized top-1", fmt("%.2f %%", number(*a, {"quantized", "top1"})),
               "float " + fmt("%.2f %%", number(*a, {"float", "top1"})) + ", loss <b>" + fmt("%+.2f", loss) +

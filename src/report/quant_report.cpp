@@ -43,11 +43,17 @@ json gate_json(const QuantizeOptions& opt, const QuantizeOutcome& out) {
               {"predicted_noise", finite_or_zero(e.path.predicted_noise)},
               {"loss_pp", e.result.loss_pp}, {"complete", e.result.complete}, {"images", e.result.images},
               {"passed", e.passed},
-              {"quantized_metric_pct", e.result.complete ? json(e.result.quant_pct) : json(nullptr)},
+              {"quantized_metric_pct",
+               e.result.complete && out.metric != Metric::kSqnr ? json(e.result.quant_pct) : json(nullptr)},
               {"weight_bits", c.weight_bits}, {"weight_memory_vs_all_8bit", c.all8_bits > 0 ? c.weight_bits / c.all8_bits : 0.0},
               {"bitops", c.bitops}, {"bitops_vs_all_8bit", c.all8_bitops > 0 ? c.bitops / c.all8_bitops : 0.0},
               {"bits", {{"weights", e.path.bits.weight}, {"activations", e.path.bits.activation}}},
               {"search_seconds", e.search_seconds}, {"eval_seconds", e.eval_seconds}};
+    if (std::isfinite(e.result.sqnr_db)) j["sqnr_db"] = e.result.sqnr_db;
+    if (out.accuracy.detection) {
+      j["agreement_pct"] = 100 * e.result.boxes.f1();
+      if (e.result.quant_map.images > 0) j["map50"] = 100 * e.result.quant_map.map50;
+    }
     evaluated.push_back(std::move(j));
   }
   json layers = json::array(), points = json::array();
@@ -66,13 +72,16 @@ json gate_json(const QuantizeOptions& opt, const QuantizeOutcome& out) {
   std::vector<int> wc, ac;
   for (int b = 2; b <= opt.search.weight_bits; ++b) wc.push_back(b);
   for (int b = 2; b <= opt.search.act_bits; ++b) ac.push_back(b);
-  return {{"metric", metric_name(out.metric)}, {"max_loss_pp", opt.avg_wbits > 0 ? json(nullptr) : json(opt.max_loss)},
+  const bool sqnr = out.metric == Metric::kSqnr;
+  return {{"metric", metric_name(out.metric)},
+          {"max_loss_pp", sqnr || opt.avg_wbits > 0 ? json(nullptr) : json(opt.max_loss)},
+          {"min_sqnr_db", sqnr ? json(opt.min_sqnr) : json(nullptr)},
           {"budget_avg_wbits", opt.avg_wbits > 0 ? json(opt.avg_wbits) : json(nullptr)},
           {"objective", opt.avg_wbits > 0 ? std::string("memory") : opt.objective},
           {"met", gr.met}, {"chosen", gr.chosen}, {"max_evaluations", opt.max_evaluations},
           {"full_evaluations", gr.evaluated.size()}, {"path_length", gr.path.size()},
           {"candidates", {{"weight_bits", wc}, {"act_bits", ac}}},
-          {"float_metric_pct", gr.evaluated.empty() ? 0.0 : gr.evaluated.front().result.float_pct},
+          {"float_metric_pct", gr.evaluated.empty() || sqnr ? json(nullptr) : json(gr.evaluated.front().result.float_pct)},
           {"profile", {{"probe_images", gr.profile.probe_images}, {"seconds", gr.profile_seconds},
                        {"layers", layers}, {"points", points}}},
           {"rounding_cache", {{"entries", gr.rounding_cache_entries}, {"hits", gr.rounding_cache_hits}}},
@@ -162,7 +171,17 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
   else
     report["evaluation"] = nullptr;
   report["gate"] = out.gate_run ? gate_json(opt, out) : json(nullptr);
-  if (out.accuracy.measured) {
+  if (out.accuracy.measured && out.accuracy.detection) {
+    const auto& a = out.accuracy;
+    report["accuracy"] = {{"task", "detect"}, {"eval_dir", opt.eval_dir}, {"annotations", opt.annotations},
+                          {"images", a.images},
+                          {"float", {{"map50", 100 * a.float_map.map50}, {"map50_95", 100 * a.float_map.map50_95}}},
+                          {"quantized", {{"map50", 100 * a.quant_map.map50}, {"map50_95", 100 * a.quant_map.map50_95}}},
+                          {"loss_map50_pp", 100 * (a.float_map.map50 - a.quant_map.map50)},
+                          {"loss_map50_95_pp", 100 * (a.float_map.map50_95 - a.quant_map.map50_95)},
+                          {"objects", a.float_map.objects}};
+    if (a.has_box_agreement) report["accuracy"]["agreement_pct"] = a.box_agreement_pct;
+  } else if (out.accuracy.measured) {
     const auto& a = out.accuracy;
     report["accuracy"] = {{"eval_dir", opt.eval_dir}, {"images", a.float_topk.count},
                           {"float", {{"top1", a.float_topk.top1_pct()}, {"top5", a.float_topk.top5_pct()}}},

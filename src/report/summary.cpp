@@ -1,6 +1,7 @@
 #include "report/summary.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -49,8 +50,19 @@ std::string fixed1(double v) {
 
 std::string accuracy_line(const json& r) {
   const json* a = find(r, {"accuracy"});
-  if (!a || !a->is_object()) return "not measured (add --eval DIR --labels FILE to compare float and quantized top-1)";
+  if (!a || !a->is_object())
+    return "not measured (add --eval DIR --labels FILE, or --annotations COCO.json for a detector, to compare float and quantized)";
   std::ostringstream o;
+  if (text(*a, {"task"}) == "detect") {
+    o << "mAP@0.5 float " << pct(number(*a, {"float", "map50"})) << " -> quantized " << pct(number(*a, {"quantized", "map50"}))
+      << " (loss " << std::showpos << std::fixed;
+    o.precision(2);
+    o << number(*a, {"loss_map50_pp"}) << std::noshowpos << " pp); mAP@0.5:0.95 " << pct(number(*a, {"float", "map50_95"}))
+      << " -> " << pct(number(*a, {"quantized", "map50_95"}));
+    if (find(*a, {"agreement_pct"})) o << "; box agreement " << pct(number(*a, {"agreement_pct"}));
+    o << "; " << integer(*a, {"images"}) << " images of " << text(*a, {"eval_dir"});
+    return o.str();
+  }
   o << "top-1 float " << pct(number(*a, {"float", "top1"})) << " -> quantized " << pct(number(*a, {"quantized", "top1"}))
     << " (loss " << std::showpos << std::fixed;
   o.precision(2);
@@ -168,6 +180,15 @@ std::string gate_line(const json& r) {
                   static_cast<long long>(integer(*g, {"path_length"})));
     return b;
   }
+  if (text(*g, {"metric"}) == "sqnr") {
+    std::snprintf(b, sizeof b, "%s: output SQNR %.2f dB (limit >= %.2f dB) on %lld images; plan %lld of %lld evaluated, step "
+                  "%lld of a %lld-step path, objective %s",
+                  boolean(*g, {"met"}) ? "met" : "NOT met", number(e, {"sqnr_db"}), number(*g, {"min_sqnr_db"}),
+                  static_cast<long long>(integer(e, {"images"})), static_cast<long long>(chosen + 1),
+                  static_cast<long long>(ev->size()), static_cast<long long>(integer(e, {"step"})),
+                  static_cast<long long>(integer(*g, {"path_length"})), text(*g, {"objective"}).c_str());
+    return b;
+  }
   std::snprintf(b, sizeof b, "%s: %s loss %.2f pp (limit %.2f pp) on %lld images; plan %lld of %lld evaluated, step %lld of a "
                 "%lld-step path, objective %s",
                 boolean(*g, {"met"}) ? "met" : "NOT met", text(*g, {"metric"}).c_str(), number(e, {"loss_pp"}),
@@ -176,6 +197,33 @@ std::string gate_line(const json& r) {
                 static_cast<long long>(integer(e, {"step"})), static_cast<long long>(integer(*g, {"path_length"})),
                 text(*g, {"objective"}).c_str());
   return b;
+}
+
+// The profile's ranking (docs/mixed-precision.md, M4): the layers whose weights add the most output error
+// at the smallest profiled weight bit-width (gain x added MSE), as a share of the total: where bits go.
+std::string sensitive_line(const json& r) {
+  const json* layers = find(r, {"gate", "profile", "layers"});
+  if (!layers || !layers->is_array() || layers->empty()) return "";
+  std::vector<std::pair<double, std::string>> v;
+  double total = 0;
+  std::string bits;
+  for (const auto& l : *layers) {
+    const json* added = find(l, {"added_mse"});
+    if (!added || !added->is_object() || added->empty()) continue;
+    int low = 99;
+    for (const auto& [k, x] : added->items()) low = std::min(low, std::atoi(k.c_str()));
+    bits = std::to_string(low);
+    const double e = number(l, {"gain"}) * number(*added, {bits.c_str()});
+    if (!(e >= 0) || !std::isfinite(e)) continue;
+    v.emplace_back(e, text(l, {"node"}));
+    total += e;
+  }
+  if (v.empty() || !(total > 0)) return "";
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string s;
+  for (size_t k = 0; k < std::min<size_t>(3, v.size()); ++k)
+    s += (k ? ", " : "") + shorten(v[k].second, 32) + " " + fixed1(100 * v[k].first / total) + " %";
+  return s + " of the predicted output error at " + bits + "-bit weights (the gate's profile)";
 }
 
 }  // namespace
@@ -213,9 +261,11 @@ std::string format_summary(const json& r) {
                          (observer.empty() ? "" : ", " + observer + " ranges"));
   add("accuracy", accuracy_line(r));
   add("gate", gate_line(r));
-  add("bits", bits_line(r));
   const json* layers = find(r, {"layers"});
   if (layers && !layers->is_array()) layers = nullptr;
+  // Large models (no per-layer table): where the gate's profile says the bits matter most.
+  if (!layers || layers->size() > kMaxListedRows) add("sensitive", sensitive_line(r));
+  add("bits", bits_line(r));
   if (layers && !layers->empty() && layers->size() <= kMaxListedRows)
     for (const auto& l : layer_table(*layers)) lines.emplace_back("", l);
   add("weights", weights_line(r));

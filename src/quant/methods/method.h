@@ -4,7 +4,7 @@
 // adding a method is one file and one line there. Formulas and references: docs/mixed-precision.md.
 //
 // A run applies exactly one rounding method (nearest unless another is named), then every selected
-// correction, in table order. All of them are post-training and keep power-of-two formats: rounding
+// correction, in table order; zero-centred (a centring) first shifts the weights by their mean. All of them are post-training and keep power-of-two formats: rounding
 // methods only choose, for each weight, one of the grid values of its format; corrections only
 // change the float bias before it is quantized (32 bits at frac = input frac + weight frac).
 #pragma once
@@ -27,6 +27,7 @@ struct LayerProblem {
   int bits = 8;                      // weight bit-width (signed)
   std::vector<int> row_frac;         // frac of each row (all equal per tensor); rows.rows entries
   bool mean_removed = false;         // a selected correction removes each channel's mean output error
+  float weight_offset = 0;           // zero-centred: `weight` is W - offset; the layer uses offset + wq
   // Input statistics of the layer (upstream-quantized and float inputs), computed on first use.
   std::function<const LayerGram&()> gram;
   // Mean over the search images and positions of (output with wq and `bias` on the quantized inputs)
@@ -44,7 +45,8 @@ struct LayerProblem {
   std::vector<double> row_steps() const;  // 2^-row_frac[r]
 };
 
-enum class MethodKind { kRounding, kCorrection };
+// kCentring (zero-centred) changes what is quantized before the grid is chosen; the search applies it.
+enum class MethodKind { kCentring, kRounding, kCorrection };
 
 struct QuantMethod {
   const char* name;
@@ -65,6 +67,11 @@ std::vector<std::string> split_method_list(const std::string& comma_separated);
 void apply_nearest(LayerProblem& p);
 void apply_adaround(LayerProblem& p);
 void apply_bias_correction(LayerProblem& p);
+void apply_zero_centred(LayerProblem& p);  // records what visit_layer did
+
+// zero-centred: the mean of w rounded to an 8-bit power-of-two grid, or 0 when it is below one step of
+// the grid w itself would get at `bits` (then centring changes nothing worth an extra add).
+float zero_centred_offset(const Tensor& w, int bits);
 
 // Nearest rounding (round half to even, saturating) of every row at its own frac.
 Tensor round_nearest(const Tensor& w, const WeightRows& rows, int bits, const std::vector<int>& row_frac);

@@ -22,6 +22,11 @@ const std::vector<QuantMethod>& quant_methods() {
        "subtract from the bias the mean output error of each channel measured on the upstream-quantized "
        "calibration images (empirical bias correction)",
        &apply_bias_correction},
+      {"zero-centred", MethodKind::kCentring, false,
+       "subtract each layer's weight mean (on an 8-bit power-of-two grid) before choosing the grid and rounding, "
+       "and add it back exactly (one Add after the weight's DequantizeLinear; seed 001). With nearest or "
+       "bias-correction",
+       &apply_zero_centred},
   };
   return table;
 }
@@ -52,9 +57,14 @@ std::vector<const QuantMethod*> parse_methods(const std::vector<std::string>& na
   const auto rounding = std::count_if(picked.begin(), picked.end(), [](const QuantMethod* m) { return m->kind == MethodKind::kRounding; });
   if (rounding > 1) fail(ExitCode::kUsage, "--method names more than one rounding method (choose one of them)");
   if (rounding == 0) picked.push_back(&quant_methods().front());  // nearest
-  // Table order, the rounding method first.
-  std::sort(picked.begin(), picked.end(), [](const QuantMethod* a, const QuantMethod* b) {
-    if (a->kind != b->kind) return a->kind == MethodKind::kRounding;
+  const bool centring = std::any_of(picked.begin(), picked.end(), [](const QuantMethod* m) { return m->kind == MethodKind::kCentring; });
+  if (centring && std::any_of(picked.begin(), picked.end(), [](const QuantMethod* m) { return std::string(m->name) == "adaround"; }))
+    fail(ExitCode::kUsage, "--method zero-centred does not combine with adaround (its objective is fitted to the uncentred "
+                           "layer); use it with nearest or bias-correction");
+  // Table order, the rounding method first, then the corrections, then the centring (the search applies it).
+  auto rank = [](MethodKind k) { return k == MethodKind::kRounding ? 0 : k == MethodKind::kCorrection ? 1 : 2; };
+  std::sort(picked.begin(), picked.end(), [&](const QuantMethod* a, const QuantMethod* b) {
+    if (a->kind != b->kind) return rank(a->kind) < rank(b->kind);
     return a < b;
   });
   return picked;
