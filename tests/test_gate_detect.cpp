@@ -51,18 +51,10 @@ Sets coco_sets(size_t n, size_t m) {
 }
 
 void require_one_line_error(const test::CommandResult& r, ExitCode code, const std::string& mention) {
-  INFO("exit " << r.exit_code << ", stderr: " << r.err);
-  REQUIRE(r.exit_code == static_cast<int>(code));
-  REQUIRE(r.err.find(mention) != std::string::npos);
-  REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  test::require_one_line_error(r, static_cast<int>(code), mention);
 }
 
-bool validates(const std::string& report) {
-  const auto v = test::run_command("/usr/bin/python3 -c \"import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
-                                   "json.load(open(sys.argv[2])))\" " + report + " " + FXQ_SOURCE_DIR + "/docs/report.schema.json");
-  INFO("schema validation: " << v.err);
-  return v.exit_code == 0;
-}
+bool validates(const std::string& report) { return test::validates_report_schema(report); }
 
 void no_warning(const std::string& w) { FAIL(w); }
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
@@ -135,6 +136,21 @@ void ModelBuilder::attr(onnx::NodeProto* n, const std::string& key, const std::v
 std::string ModelBuilder::save(const std::string& path) const {
   write_bytes(path, m.SerializeAsString());
   return path;
+}
+
+void require_one_line_error(const CommandResult& r, int code, const std::string& mention) {
+  INFO("exit " << r.exit_code << ", stderr: " << r.err);
+  REQUIRE(r.exit_code == code);
+  REQUIRE(r.err.find(mention) != std::string::npos);
+  REQUIRE(r.err.rfind("fxq: ", 0) == 0);  // the error itself, no stack trace
+  REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
+
+bool validates_report_schema(const std::string& report) {
+  const auto v = run_command("/usr/bin/python3 -c \"import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), "
+                             "json.load(open(sys.argv[2])))\" " + report + " " + FXQ_SOURCE_DIR + "/docs/report.schema.json");
+  INFO("schema validation: " << v.err);
+  return v.exit_code == 0;
 }
 
 }  // namespace fxq::test

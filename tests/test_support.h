@@ -23,6 +23,11 @@ CommandResult run_command(const std::string& command_line);
 // Runs the fxq binary under test with `args` (already shell-quoted where needed).
 CommandResult run_fxq(const std::string& args);
 
+// The error contract of every bad input: exit `code`, one line on stderr ("fxq: ..."), naming `mention`.
+void require_one_line_error(const CommandResult& r, int code, const std::string& mention);
+// A report (JSON file) validates against docs/report.schema.json (python3-jsonschema).
+bool validates_report_schema(const std::string& report);
+
 void write_bytes(const std::string& path, const std::string& bytes);
 std::string read_bytes(const std::string& path);
 bool file_exists(const std::string& path);

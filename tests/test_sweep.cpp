@@ -170,10 +170,7 @@ TEST_CASE("fxq sweep: bad budgets, no labels, an output that is a file, a missin
   test::write_bytes(dir + "/labels.tsv", "a.png\t0\n");
   test::write_bytes(dir + "/file", "x");
   auto one_line = [](const test::CommandResult& r, ExitCode code, const std::string& mention) {
-    INFO("exit " << r.exit_code << ", stderr: " << r.err);
-    REQUIRE(r.exit_code == static_cast<int>(code));
-    REQUIRE(r.err.find(mention) != std::string::npos);
-    REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    test::require_one_line_error(r, static_cast<int>(code), mention);
   };
   const std::string base = "sweep " + model + " --preset fashion-mnist-28 --calib " + dir + " -q ";
   one_line(test::run_fxq(base + "--eval " + dir + " --labels " + dir + "/labels.tsv --allow-overlap --budgets 1 -o " + dir + "/o"),
