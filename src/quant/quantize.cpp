@@ -150,6 +150,7 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
   check_options(opt);
   PreparedModel m = prepare_model(opt.model);
   for (const auto& w : m.warnings) warn(w);
+  if (opt.equalize) out.equalize = passes::equalize_layers(m.graph);
   const Graph& g = m.graph;
   check_input_fits(g, opt.preprocessing);
   if (opt.preprocessing.is_detector()) check_detector_fits(g, opt.preprocessing);

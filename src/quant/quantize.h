@@ -12,6 +12,7 @@
 
 #include "data/preprocess_config.h"
 #include "engine/model_stats.h"
+#include "ir/passes/passes.h"
 #include "detect/average_precision.h"
 #include "eval/topk.h"
 #include "export/qdq_export.h"
@@ -51,6 +52,9 @@ struct QuantizeOptions {
   size_t profile_images = 16;
   bool write_best = false;       // when the limit is not met, still write the closest plan's model and report
   exporter::QdqStyle qdq_style = exporter::QdqStyle::kOrt;
+  // Cross-layer equalization before calibration (ir/passes/equalize.cpp): exact in float; the output
+  // model carries the equalized weights (and a power-of-two Mul before each equalized SiLU's Sigmoid).
+  bool equalize = false;
   bool quiet = false;
 };
 
@@ -72,6 +76,7 @@ struct EvalSource {
 
 struct QuantizeOutcome {
   SearchResult search;
+  passes::EqualizeSummary equalize;          // when opt.equalize
   std::map<std::string, TensorStats> stats;  // per quantization point, over all calibration images
   ModelStats model_stats;                    // MACs and params per layer (float model)
   PlanCost cost;                             // weight memory and bit-ops of the plan

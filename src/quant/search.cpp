@@ -134,21 +134,48 @@ const Node* Search::fused_activation(const std::string& v) const {
 // keeps the QDQ model exact: a float sigmoid differs between engines by an ulp, and only a rounding
 // right after it (rarely crossing a step) hides that; a float v * sigmoid(v) rounded at y's step would
 // flip whole steps of y (ONNX Runtime vs fxq). Returns the Mul, or nullptr.
-const Node* Search::silu_mul(const std::string& v) const {
+// After --equalize (ir/passes/equalize.cpp) the SiLU reads u * Sigmoid(S * u), S a per-channel
+// power-of-two constant: the Mul by S is part of the activation (a shift of the accumulator before the
+// table), no quantization point; *prescale is set to it (nullptr for a plain SiLU).
+const Node* Search::silu_mul(const std::string& v, const Node** prescale, const Node** sigmoid) const {
   auto it = readers_.find(v);
   if (v.empty() || g_.is_graph_output(v) || it == readers_.end() || it->second.size() != 2) return nullptr;
+  auto only_reader = [&](const std::string& x) -> const Node* {
+    auto r = readers_.find(x);
+    return g_.is_graph_output(x) || r == readers_.end() || r->second.size() != 1 ? nullptr : r->second[0];
+  };
   const Node* sig = nullptr;
+  const Node* pre = nullptr;
   const Node* mul = nullptr;
   for (const Node* r : it->second) {
-    if (r->op_type == "Sigmoid" && r->inputs.size() == 1) sig = r;
-    else if (r->op_type == "Mul" && r->inputs.size() == 2) mul = r;
+    if (r->op_type == "Sigmoid" && r->inputs.size() == 1) {
+      sig = r;
+    } else if (r->op_type == "Mul" && r->inputs.size() == 2 && r->outputs.size() == 1 &&
+               g_.is_initializer(r->inputs[r->inputs[0] == v ? 1 : 0]) && only_reader(r->outputs[0]) &&
+               only_reader(r->outputs[0])->op_type == "Sigmoid") {
+      pre = r;
+      sig = only_reader(r->outputs[0]);
+    } else if (r->op_type == "Mul" && r->inputs.size() == 2) {
+      mul = r;
+    }
   }
-  if (!sig || !mul || sig->outputs.empty() || g_.is_graph_output(sig->outputs[0])) return nullptr;
+  if (!sig || !mul || sig->outputs.empty() || only_reader(sig->outputs[0]) != mul) return nullptr;
   const std::string& s = sig->outputs[0];
-  auto rs = readers_.find(s);
-  if (rs == readers_.end() || rs->second.size() != 1 || rs->second[0] != mul) return nullptr;
   const bool pair = (mul->inputs[0] == v && mul->inputs[1] == s) || (mul->inputs[0] == s && mul->inputs[1] == v);
-  return pair ? mul : nullptr;
+  if (!pair) return nullptr;
+  if (prescale) *prescale = pre;
+  if (sigmoid) *sigmoid = sig;
+  return mul;
+}
+
+// True for the Mul by S of an equalized SiLU (silu_mul).
+bool Search::is_silu_prescale(const Node& n) const {
+  if (n.op_type != "Mul" || n.inputs.size() != 2) return false;
+  for (const auto& v : n.inputs) {
+    const Node* pre = nullptr;
+    if (silu_mul(v, &pre) && pre == &n) return true;
+  }
+  return false;
 }
 
 // The fused activation `act` applied to a layer output x (a SiLU: x * sigmoid(x), in the graph's order;
@@ -156,12 +183,13 @@ const Node* Search::silu_mul(const std::string& v) const {
 Tensor Search::apply_activation(const Node& act, const Tensor& x) const {
   if (act.op_type == "Mul" && act.inputs.size() == 2) {
     for (const auto& v : act.inputs) {
-      const Node* m = silu_mul(v);
-      if (m != &act) continue;
+      const Node* pre = nullptr;
       const Node* sig = nullptr;
-      for (const Node* r : readers_.at(v))
-        if (r->op_type == "Sigmoid") sig = r;
-      const Tensor s = std::move(run_node(g_, *sig, {&x})[0]);
+      if (silu_mul(v, &pre, &sig) != &act) continue;
+      Tensor arg;
+      if (pre) arg = std::move(run_node(g_, *pre, {pre->inputs[0] == v ? &x : g_.initializer(pre->inputs[0]),
+                                                  pre->inputs[0] == v ? g_.initializer(pre->inputs[1]) : &x})[0]);
+      const Tensor s = std::move(run_node(g_, *sig, {pre ? &arg : &x})[0]);
       const bool x_first = act.inputs[0] == v;
       return std::move(run_node(g_, act, {x_first ? &x : &s, x_first ? &s : &x})[0]);
     }
@@ -190,6 +218,10 @@ void Search::visit(const Node& n) {
     auto out = run_node(g_, n, inputs_of(n, s));
     for (size_t o = 0; o < n.outputs.size(); ++o)
       if (!n.outputs[o].empty()) s[n.outputs[o]] = std::move(out[o]);
+  }
+  if (is_silu_prescale(n)) {  // part of the SiLU after it: float, as the layer's accumulator it scales
+    run_quantized(n);
+    return;
   }
   const Tensor* w = d->quant.layer && n.inputs.size() > 1 ? g_.initializer(n.inputs[1]) : nullptr;
   const bool float_out = !n.outputs.empty() && fl_.size() && fl_[0].at(n.outputs[0]).is_float();

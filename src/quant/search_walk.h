@@ -49,7 +49,8 @@ class Search {
   const Tensor* find(const Store& s, const std::string& v) const;
   std::vector<const Tensor*> inputs_of(const Node& n, const Store& s) const;
   const Node* fused_activation(const std::string& v) const;
-  const Node* silu_mul(const std::string& v) const;
+  const Node* silu_mul(const std::string& v, const Node** prescale = nullptr, const Node** sigmoid = nullptr) const;
+  bool is_silu_prescale(const Node& n) const;
   Tensor apply_activation(const Node& act, const Tensor& x) const;
   bool keeps_grid(const Node& n, const OpDef& d) const;
   void visit(const Node& n);

@@ -66,6 +66,7 @@ json point_key(const SweepOptions& opt, const SweepBudget& b, const std::string&
           {"labels", q.labels},
           {"preprocessing", q.preprocessing.name + "|" + q.preprocessing.source},
           {"per_channel", q.search.per_channel},
+          {"equalize", q.equalize},
           {"upstream_aware", q.search.upstream_aware},
           {"methods", methods},
           {"profile_images", q.profile_images},

@@ -151,6 +151,9 @@ json build_report(const Graph& g, const QuantizeOptions& opt, const QuantizeOutc
                    {"act_frac_candidates", opt.search.act_frac_candidates},
                    {"rounding", "half_to_even"},
                    {"weight_granularity", opt.search.per_channel ? "per_channel" : "per_tensor"},
+                   {"equalize", opt.equalize ? json{{"pairs", out.equalize.pairs}, {"channels_scaled", out.equalize.channels_scaled},
+                                                    {"silu_prescales", out.equalize.silu_scales}}
+                                             : json(nullptr)},
                    {"methods", methods_json(opt)}}},
       {"layers", layers},
       {"float_nodes", float_nodes},

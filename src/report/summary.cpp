@@ -84,6 +84,8 @@ std::string bits_line(const json& r) {
   if (!o.empty()) line += "; outputs " + o;
   const std::string gran = text(r, {"options", "weight_granularity"});
   if (!gran.empty()) line += "; weights " + std::string(gran == "per_channel" ? "per channel" : "per tensor");
+  if (const json* e = find(r, {"options", "equalize"}); e && e->is_object())
+    line += "; equalized " + std::to_string(integer(*e, {"pairs"})) + " conv pairs";
   return line;
 }
 

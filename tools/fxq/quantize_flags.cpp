@@ -22,6 +22,10 @@ void add_shared_quantize_flags(CLI::App* sub, QuantizeFlags& f, const std::strin
     for (const auto& m : quant::quant_methods()) help += std::string("\n  ") + m.name + ": " + m.help;
     sub->add_option("--method", f.methods, help)->capture_default_str();
   }
+  sub->add_flag("--equalize", q.equalize,
+                "Cross-layer equalization first: consecutive convs trade power-of-two per-channel factors so each "
+                "weight tensor fits one per-tensor grid (exact in float; through Relu/LeakyRelu as is, through SiLU "
+                "with a power-of-two Mul before its Sigmoid). For per-tensor weights of depthwise nets (YOLOX, MobileNet)");
   sub->add_flag("--no-upstream", f.no_upstream,
                 "Judge each layer's candidates on float inputs (the per-layer-independent baseline) instead of "
                 "inputs carrying the upstream layers' quantization error");

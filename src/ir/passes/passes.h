@@ -22,6 +22,16 @@ int fold_bias_add(Graph& g);
 // Nodes whose outputs nothing reads, and initializers no node reads, are dropped.
 int remove_dead(Graph& g);
 
+// Cross-layer equalization with power-of-two scales (equalize.cpp): Conv -> [Relu | LeakyRelu | SiLU |
+// nothing] -> Conv pairs trade per-channel factors so both weight tensors fit one per-tensor grid. The
+// float model computes the same (a SiLU gets a per-channel power-of-two Mul before its Sigmoid). Not in
+// the default pipeline: fxq quantize --equalize runs it.
+struct EqualizeSummary {
+  int pairs = 0, channels_scaled = 0, silu_scales = 0;
+  std::string str() const;  // "equalized 62 conv pairs (1234 channels rescaled, 42 SiLU pre-scales)"
+};
+EqualizeSummary equalize_layers(Graph& g);
+
 struct PassSummary {
   int identities = 0, constants = 0, batchnorms = 0, bias_adds = 0, dead = 0;
   std::string str() const;  // "folded 3 constants, 2 BatchNorms; removed 1 Identity/Dropout, 0 dead nodes"
