@@ -182,3 +182,38 @@ TEST_CASE("fxq quantize shows progress: plain lines when not on a terminal, a ba
   REQUIRE(tty.out.find("20/20 images") != std::string::npos);
   REQUIRE(tty.out.find("took ") != std::string::npos);
 }
+
+// --equalize on ResNet-20 (Conv -> Relu -> Conv in every block): the report records the equalized pairs,
+// the summary says so, and the quantized model still classifies (every 40th of the 2000 CIFAR-10 images).
+TEST_CASE("fxq quantize --equalize records the equalized conv pairs in the report and the summary", "[cli][quant][models][equalize]") {
+  const std::string src = test::shared_data() + "/images/cifar10";
+  const std::string calib = test::temp_dir("eq-calib"), eval = test::temp_dir("eq-eval"), out = test::temp_dir("eq-out");
+  std::ifstream labels(src + "/labels.tsv");
+  std::ofstream eval_labels(eval + "/labels.tsv");
+  std::string line;
+  for (size_t k = 0; std::getline(labels, line); ++k) {
+    if (k % 40 > 1) continue;
+    const std::string file = line.substr(0, line.find('\t'));
+    std::filesystem::create_symlink(src + "/" + file, (k % 40 == 0 ? calib : eval) + "/" + file);
+    if (k % 40 == 1) eval_labels << line << "\n";
+  }
+  eval_labels.close();
+  auto r = run_fxq("quantize " + test::shared_data() + "/models/cls/resnet20_cifar10.onnx --calib " + calib +
+                   " --preset cifar10-32 --eval " + eval + " --labels " + eval + "/labels.tsv -o " + out +
+                   "/m.onnx --equalize --quiet");
+  INFO(r.err << r.out);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.out.find("; equalized ") != std::string::npos);
+  std::ifstream in(out + "/m.json");
+  const auto rep = nlohmann::json::parse(in);
+  const auto& e = rep.at("options").at("equalize");
+  REQUIRE(e.at("pairs").get<int>() >= 9);  // the first conv of each of the 9 basic blocks, at least
+  REQUIRE(e.at("channels_scaled").get<int>() > 0);
+  REQUIRE(e.at("silu_prescales").get<int>() == 0);  // Relu: nothing added to the graph
+  REQUIRE(test::validates_report_schema(out + "/m.json"));
+  // Float accuracy is the model's own (the pass changes no prediction), quantized stays close.
+  const double f = rep.at("accuracy").at("float").at("top1").get<double>();
+  const double q = rep.at("accuracy").at("quantized").at("top1").get<double>();
+  REQUIRE(f > 60);
+  REQUIRE(q > f - 10);
+}

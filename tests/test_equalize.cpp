@@ -139,8 +139,8 @@ TEST_CASE("equalize: the float model is unchanged through SiLU, LeakyRelu, a dir
   CHECK(hi / lo < spread_before / 8);  // conv1's 2^9 spread is mostly gone
   for (unsigned seed = 0; seed < 4; ++seed) {
     const Tensor x = random_input({1, 3, 6, 6}, 10 + seed);
-    const Tensor a = run(g, x), e = run(before, x);
-    for (size_t k = 0; k < e.f.size(); ++k) REQUIRE(a.f[k] == Approx(e.f[k]).epsilon(1e-4).margin(1e-5));
+    // Power-of-two factors scale every product and partial sum exactly: bit-identical outputs.
+    REQUIRE(run(g, x).f == run(before, x).f);
   }
 }
 
