@@ -191,3 +191,34 @@ TEST_CASE("equalize: the search takes the SiLU's Mul by S as part of the activat
   for (const auto& l : res.layers) silu_layer = silu_layer || (l.node == "conv1" && l.op == "Conv+SiLU" && l.output_value == "a1");
   REQUIRE(silu_layer);
 }
+
+TEST_CASE("equalize: through Relu and MaxPool (max(x / s) = max(x) / s), bit-identical", "[passes][equalize]") {
+  ModelBuilder b;
+  b.input("x", {1, 2, 8, 8});
+  b.init("w1", {6, 2, 3, 3}, spread_values(108, 6, 7, 8));
+  b.init("b1", {6}, spread_values(6, 6, 8, 2));
+  b.init("w2", {4, 6, 3, 3}, spread_values(216, 4, 9, -3));
+  auto* c1 = b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1");
+  ModelBuilder::attr(c1, "pads", std::vector<int64_t>{1, 1, 1, 1});
+  b.node("Relu", {"c1"}, {"r1"}, "relu");
+  auto* mp = b.node("MaxPool", {"r1"}, {"p1"}, "pool");
+  ModelBuilder::attr(mp, "kernel_shape", std::vector<int64_t>{3, 3});
+  ModelBuilder::attr(mp, "strides", std::vector<int64_t>{2, 2});
+  ModelBuilder::attr(mp, "pads", std::vector<int64_t>{1, 1, 1, 1});
+  b.node("Conv", {"p1", "w2"}, {"y"}, "conv2");
+  b.output("y", {1, 4, 2, 2});
+  Graph g = prepare_model(b.save(test::temp_dir("eq-pool") + "/m.onnx")).graph;
+  const Graph before = g;
+  const auto s = passes::equalize_layers(g);
+  REQUIRE(s.pairs == 1);
+  REQUIRE(s.silu_scales == 0);
+  REQUIRE(g.nodes.size() == before.nodes.size());
+  const auto r1 = row_ranges(g.initializers.at(node_named(g, "conv1").inputs[1]));
+  const auto r1_before = row_ranges(before.initializers.at(node_named(before, "conv1").inputs[1]));
+  CHECK(*std::max_element(r1.begin(), r1.end()) / *std::min_element(r1.begin(), r1.end()) <
+        *std::max_element(r1_before.begin(), r1_before.end()) / *std::min_element(r1_before.begin(), r1_before.end()) / 4);
+  for (unsigned seed = 0; seed < 3; ++seed) {
+    const Tensor x = random_input({1, 2, 8, 8}, 30 + seed);
+    REQUIRE(run(g, x).f == run(before, x).f);
+  }
+}

@@ -3,7 +3,7 @@
 //   y = W2 * act(W1 x + b1),
 // output channel c of the first and input channel c of the second can trade a factor s_c > 0:
 //   W1'[c] = W1[c] / s_c,  b1'[c] = b1[c] / s_c,  W2'[:, c] = W2[:, c] * s_c,
-// which is exact when act(s z) = s act(z): no activation, Relu, LeakyRelu. The choice
+// which is exact when act(s z) = s act(z): no activation, Relu, LeakyRelu, then any MaxPools. The choice
 //   s_c = sqrt(r1_c / r2_c),  r1_c = max|W1[c]|,  r2_c = max|W2[:, c]|
 // makes both ranges sqrt(r1_c r2_c), so one per-tensor grid fits every channel of both layers (a
 // depthwise conv whose channels span 360x in range loses its small channels on a per-tensor grid).
@@ -72,7 +72,7 @@ EqualizeSummary equalize_layers(Graph& g) {
     Pair p;
     p.conv1 = k;
     std::string a;  // the value the second conv reads
-    if (r.size() == 1 && is(g.nodes[r[0]], "Conv")) {
+    if (r.size() == 1 && (is(g.nodes[r[0]], "Conv") || is(g.nodes[r[0]], "MaxPool"))) {
       p.link = Link::kDirect;
       a = v;
     } else if (r.size() == 1 && (is(g.nodes[r[0]], "Relu") || is(g.nodes[r[0]], "LeakyRelu")) && g.nodes[r[0]].outputs.size() == 1) {
@@ -92,10 +92,16 @@ EqualizeSummary equalize_layers(Graph& g) {
     } else {
       continue;
     }
-    if (a != v) {
-      const auto& ra = only(a);
-      if (ra.size() != 1 || !is(g.nodes[ra[0]], "Conv")) continue;
-      p.conv2 = ra[0];
+    if (a != v || !is(g.nodes[r[0]], "Conv")) {
+      // MaxPool commutes with a positive per-channel factor too (max(x / s) = max(x) / s): follow
+      // any chain of them (NanoDet's and MNIST's Conv -> Relu -> MaxPool -> Conv).
+      const std::vector<size_t>* ra = &only(a);
+      while (ra->size() == 1 && is(g.nodes[(*ra)[0]], "MaxPool") && g.nodes[(*ra)[0]].outputs.size() == 1) {
+        a = g.nodes[(*ra)[0]].outputs[0];
+        ra = &only(a);
+      }
+      if (ra->size() != 1 || !is(g.nodes[(*ra)[0]], "Conv")) continue;
+      p.conv2 = (*ra)[0];
     } else {
       p.conv2 = r[0];
     }
