@@ -169,12 +169,67 @@ TEST_CASE("conv2d_fast matches conv2d_reference", "[ops]") {
   }
 }
 
+TEST_CASE("depthwise conv2d_fast matches conv2d_reference on every path", "[ops]") {
+  // The depthwise kernel (conv_kernels.cpp) computes each output plane as one run of 16-float vectors
+  // over phase-split, padded rows: rows wider or narrower than a vector, runs that end inside a
+  // group of 4 vectors, 3x3 kernels (taps fixed at compile time) and others, every stride's phase
+  // split, pads that leave input cells unread, and rows of 1 to 58 floats copied or de-interleaved in
+  // vectors of 16, 8 or 4 (the last one overlapping) or element by element. Each case runs with and
+  // without bias, most with a fused activation; guard values after the output must survive (a vector
+  // spilling past the last plane would overwrite them).
+  std::mt19937 rng(4242);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<Epilogue> acts(4);
+  acts[0].kind = Epilogue::kRelu;
+  acts[1].kind = Epilogue::kClip, acts[1].lo = -0.5f, acts[1].hi = 0.75f;
+  acts[2].kind = Epilogue::kLeakyRelu, acts[2].alpha = 0.125f;
+  acts[3].kind = Epilogue::kSiLU;
+  int checked = 0;
+  for (int64_t width : {1, 2, 5, 7, 8, 13, 16, 17, 33, 56})
+    for (int64_t stride : {1, 2, 3})
+      for (int64_t k : {1, 3, 5})
+        for (int64_t pad : {0, 1, 2})
+          for (int64_t dil : {1, 2}) {
+            Conv2dShape s;
+            s.batch = 1 + checked % 2, s.c_in = s.group = 3;
+            s.c_out = 3 * (1 + checked % 3 / 2);  // channel multiplier 1 or 2
+            s.in_h = 4 + checked % 5, s.in_w = width, s.k_h = s.k_w = k, s.stride_h = s.stride_w = stride;
+            s.dil_h = s.dil_w = dil, s.pad_top = s.pad_left = pad;
+            const int64_t span = (k - 1) * dil + 1, pad_end = (pad + checked) % 3;  // end pads 0..2
+            if (s.in_w + pad + pad_end < span || s.in_h + pad + pad_end < span) continue;
+            s.out_h = (s.in_h + pad + pad_end - span) / stride + 1;
+            s.out_w = (s.in_w + pad + pad_end - span) / stride + 1;
+            std::vector<float> x(s.batch * s.c_in * s.in_h * s.in_w), w(s.c_out * k * k), b(s.c_out);
+            for (auto* v : {&x, &w, &b})
+              for (float& e : *v) e = u(rng);
+            const size_t out_n = static_cast<size_t>(s.batch * s.c_out * s.out_h * s.out_w), guard = 64;
+            const Epilogue* act = checked % 3 == 0 ? nullptr : &acts[checked % acts.size()];
+            for (const float* bias : {static_cast<const float*>(b.data()), static_cast<const float*>(nullptr)}) {
+              std::vector<float> ref(out_n), fast(out_n + guard, 12345.0f);  // fast must overwrite every output
+              conv2d_reference(s, x.data(), w.data(), bias, ref.data(), act);
+              conv2d_fast(s, x.data(), w.data(), bias, fast.data(), act);
+              INFO("batch " << s.batch << " c_out " << s.c_out << " in " << s.in_h << "x" << s.in_w << " k " << k
+                            << " stride " << stride << " pads " << pad << "," << pad_end << " dil " << dil << " act "
+                            << (act ? act->kind : 0) << " bias " << (bias != nullptr));
+              for (size_t e = 0; e < out_n; ++e)
+                REQUIRE(std::abs(fast[e] - ref[e]) <= 1e-4f * std::max(1.0f, std::abs(ref[e])));
+              for (size_t e = out_n; e < out_n + guard; ++e) REQUIRE(fast[e] == 12345.0f);
+            }
+            ++checked;
+          }
+  CHECK(checked > 400);  // the loops above must not skip most of their cases
+}
+
 TEST_CASE("conv2d_fast is bit-identical at 1 and 2 threads", "[ops]") {
   std::mt19937 rng(99);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   for (const ConvCase& c : std::vector<ConvCase>{{2, 32, 48, 1, 37, 41, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
                                                  {1, 256, 200, 1, 9, 11, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
-                                                 {1, 48, 48, 48, 57, 61, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}}) {
+                                                 {1, 48, 48, 48, 57, 61, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
+                                                 // depthwise: small planes (hundreds per task), 5x5 and batch 2
+                                                 {1, 576, 576, 576, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
+                                                 {2, 40, 40, 40, 13, 13, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2},
+                                                 {1, 16, 16, 16, 208, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}}) {
     Conv2dShape s;
     s.batch = c.batch, s.c_in = c.c_in, s.c_out = c.c_out, s.group = c.group, s.in_h = c.in_h, s.in_w = c.in_w;
     s.k_h = c.k_h, s.k_w = c.k_w, s.stride_h = c.stride_h, s.stride_w = c.stride_w, s.pad_top = c.top, s.pad_left = c.left;

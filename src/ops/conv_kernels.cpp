@@ -37,99 +37,188 @@ void add_bias_rows(const float* bias, int64_t rows, int64_t cols, int64_t stride
   }
 }
 
-// One output plane of a conv with one input channel per group: y += w (*) x. The input plane is
-// copied once into a zero-padded buffer whose rows are split by column phase (column c of the padded
-// row goes to phase c % stride_w, index c / stride_w), so every tap reads contiguous columns whatever
-// the stride; the tap loops have no bounds checks, and each output row is computed in blocks of 16
-// columns (the row padded to a multiple of 16) held in registers over all taps. Per output, the sum
-// is bias, then the taps in (ky, kx) order.
-constexpr int64_t kDwBlock = 16;
+// Depthwise convs (one input channel per group) run one output plane at a time as a 1-D convolution
+// over a flattened, zero-padded copy of the input plane:
+// - the input plane is copied into stride_h * stride_w zero-padded sub-planes, one per (row, column)
+//   phase: padded cell (r, c) goes to sub-plane (r % stride_h, c % stride_w), row r / stride_h,
+//   column c / stride_w, in rows of `cols` = out_w + (k_w - 1) * dil_w / stride_w entries. Tap
+//   (ky, kx) of output (oy, ox) then reads entry (oy + ky * dil_h / stride_h) * cols + ox +
+//   kx * dil_w / stride_w of one sub-plane: flat index oy * cols + ox plus a per-tap offset, at any
+//   stride or dilation.
+// - so the output plane, laid out in rows of `cols` (the last cols - out_w of each row are computed
+//   and dropped), is one run of out_h * cols sums y[i] = bias + sum_t w[t] * buf[off[t] + i], with no
+//   bounds checks and no per-row tails: a 7x7 output plane (stride 1) is 63 sums, 4 vectors of 16,
+//   where 7 rows of one vector each would take 7; a 56x56 one (stride 2) 3192 sums, 200 vectors, not
+//   56 rows of 4.
+// - the run is summed in groups of 4 vectors of 16 floats held in registers over all taps (four
+//   independent FMA chains hide the FMA latency), then copied row by row into y and the activation
+//   applied while the plane is in cache. Copying the planes in and out takes about half the time at
+//   stride 1 and more at stride 2 (measured; docs/engine.md).
+// Per output the sum is bias, then the taps in (ky, kx) order, whatever the group or the thread.
+constexpr int64_t kDwVec = 16;   // floats per vector: one AVX-512 register (two AVX ones)
+constexpr int64_t kDwGroup = 4;  // vectors summed together
 
-// Per conv: the padded buffer's shape and, per tap, where output 0's input sits in it.
+// Per conv: the sub-planes' shape and, per tap, where output 0's input sits in the buffer.
 struct DwGeometry {
-  int64_t w16, hp, phase_len, row_len;  // padded output width, padded rows, entries per phase, row stride
+  int64_t cols, rows;  // entries per sub-plane row, rows per sub-plane
+  int64_t run;         // sums per output plane: out_h * cols
+  int64_t sub;         // floats per sub-plane, with slack for the last vector's reads
+  int64_t phases;      // sub-planes: stride_h * stride_w
   std::vector<int64_t> tap_offset;
   explicit DwGeometry(const Conv2dShape& s) {
-    w16 = (s.out_w + kDwBlock - 1) / kDwBlock * kDwBlock;
-    hp = (s.out_h - 1) * s.stride_h + (s.k_h - 1) * s.dil_h + 1;
-    phase_len = w16 + ((s.k_w - 1) * s.dil_w) / s.stride_w + 1;  // indices up to (w16 - 1) + that
-    row_len = phase_len * s.stride_w;
+    cols = s.out_w + (s.k_w - 1) * s.dil_w / s.stride_w;
+    rows = s.out_h + (s.k_h - 1) * s.dil_h / s.stride_h;
+    run = s.out_h * cols;
+    // Reads reach index run + 14 (the run rounded up to whole vectors) plus the largest offset inside
+    // a sub-plane, (rows - out_h) * cols + cols - out_w: below rows * cols + cols + kDwVec.
+    sub = rows * cols + cols + kDwVec;
+    phases = s.stride_h * s.stride_w;
     for (int64_t ky = 0; ky < s.k_h; ++ky)
       for (int64_t kx = 0; kx < s.k_w; ++kx) {
-        const int64_t c = kx * s.dil_w;
-        tap_offset.push_back(ky * s.dil_h * row_len + (c % s.stride_w) * phase_len + c / s.stride_w);
+        const int64_t r = ky * s.dil_h, c = kx * s.dil_w;
+        tap_offset.push_back(((r % s.stride_h) * s.stride_w + c % s.stride_w) * sub + r / s.stride_h * cols +
+                             c / s.stride_w);
       }
   }
+  int64_t run_vectors() const { return (run + kDwVec - 1) / kDwVec; }
 };
 
-// Copies one input plane into the interior of the padded, phase-split buffer (its padding cells are
-// zero and never written, so the buffer is zeroed once per task).
+// N floats as one value (GCC vector extension: one AVX-512 register for N = 16, or two AVX ones),
+// accessed unaligned through V(p). Vectors are never passed to or returned from functions (their ABI
+// would depend on the build's instruction set).
+template <int N>
+struct Vec {
+  typedef float T __attribute__((vector_size(N * sizeof(float)), aligned(4), may_alias));
+  typedef int32_t Index __attribute__((vector_size(N * sizeof(int32_t))));
+};
+template <int N>
+typename Vec<N>::T& V(float* p) { return *reinterpret_cast<typename Vec<N>::T*>(p); }
+template <int N>
+const typename Vec<N>::T& V(const float* p) { return *reinterpret_cast<const typename Vec<N>::T*>(p); }
+typedef Vec<kDwVec>::T DwVec;
+
+// Rows in depthwise planes are short (7 to 112 floats), so they are moved in whole vectors of 16, 8
+// or 4 floats, the last one overlapping the previous (writing the same values twice) instead of a
+// scalar tail; nothing outside [0, n) is read or written.
+template <int N>
+void copy_vectors(const float* __restrict src, float* __restrict dst, int64_t n) {  // n >= N
+  for (int64_t k = 0; k + N <= n; k += N) V<N>(dst + k) = V<N>(src + k);
+  if (n % N) V<N>(dst + n - N) = V<N>(src + n - N);
+}
+void copy_row(const float* __restrict src, float* __restrict dst, int64_t n) {
+  if (n >= 16) copy_vectors<16>(src, dst, n);
+  else if (n >= 8) copy_vectors<8>(src, dst, n);
+  else if (n >= 4) copy_vectors<4>(src, dst, n);
+  else for (int64_t k = 0; k < n; ++k) dst[k] = src[k];
+}
+
+// even[k] = src[2k], odd[k] = src[2k + 1] for k < n: the same scheme, N pairs per step (n >= N).
+template <int N>
+void deinterleave_vectors(const float* __restrict src, float* __restrict even, float* __restrict odd, int64_t n) {
+  typename Vec<N>::Index ie, io;
+  for (int k = 0; k < N; ++k) ie[k] = 2 * k, io[k] = 2 * k + 1;
+  auto step = [&](int64_t k) {
+    const typename Vec<N>::T a = V<N>(src + 2 * k), b = V<N>(src + 2 * k + N);
+    V<N>(even + k) = __builtin_shuffle(a, b, ie);
+    V<N>(odd + k) = __builtin_shuffle(a, b, io);
+  };
+  for (int64_t k = 0; k + N <= n; k += N) step(k);
+  if (n % N) step(n - N);
+}
+void deinterleave_row(const float* __restrict src, float* __restrict even, float* __restrict odd, int64_t n) {
+  if (n >= 16) deinterleave_vectors<16>(src, even, odd, n);
+  else if (n >= 8) deinterleave_vectors<8>(src, even, odd, n);
+  else if (n >= 4) deinterleave_vectors<4>(src, even, odd, n);
+  else
+    for (int64_t k = 0; k < n; ++k) even[k] = src[2 * k], odd[k] = src[2 * k + 1];
+}
+
+// Copies one input plane into the sub-planes (their padding cells are zero and never written, so the
+// buffer is zeroed once per task). Only the cells some output reads are copied.
 void fill_padded(const Conv2dShape& s, const DwGeometry& g, const float* xp, float* buf) {
-  const int64_t wp = g.row_len;  // padded columns represented
-  const int64_t c0 = std::max<int64_t>(0, s.pad_left), c1 = std::min(wp, s.in_w + s.pad_left);
-  for (int64_t r = std::max<int64_t>(0, s.pad_top); r < std::min(g.hp, s.in_h + s.pad_top); ++r) {
-    const float* xrow = xp + (r - s.pad_top) * s.in_w - s.pad_left;
-    float* row = buf + r * g.row_len;
-    if (s.stride_w == 1) {
-      std::copy(xrow + c0, xrow + c1, row + c0);
-      continue;
-    }
-    if (s.stride_w == 2) {  // the common strided case: a de-interleave the compiler vectorizes
+  const int64_t sh = s.stride_h, sw = s.stride_w;
+  const int64_t c0 = std::max<int64_t>(0, s.pad_left), c1 = std::min(g.cols * sw, s.in_w + s.pad_left);
+  const int64_t r0 = std::max<int64_t>(0, s.pad_top), r1 = std::min(g.rows * sh, s.in_h + s.pad_top);
+  int64_t phase = r0 % sh, index = r0 / sh;  // padded row r = index * sh + phase
+  for (int64_t r = r0; r < r1; ++r) {
+    const float* xrow = xp + (r - s.pad_top) * s.in_w - s.pad_left;  // xrow[c]: padded column c
+    float* row = buf + phase * sw * g.sub + index * g.cols;          // column phase 0 of row r
+    if (++phase == sh) phase = 0, ++index;
+    if (sw == 1) {
+      copy_row(xrow + c0, row + c0, c1 - c0);
+    } else if (sw == 2) {  // the common strided case: a de-interleave
       float* d0 = row;
-      float* d1 = row + g.phase_len;
+      float* d1 = row + g.sub;
       const int64_t ib = (c0 + 1) / 2, ie = c1 / 2;  // columns 2i and 2i + 1 both inside [c0, c1)
       if (c0 % 2) d1[c0 / 2] = xrow[c0];
-      for (int64_t i = ib; i < ie; ++i) {
-        d0[i] = xrow[2 * i];
-        d1[i] = xrow[2 * i + 1];
-      }
+      if (ie > ib) deinterleave_row(xrow + 2 * ib, d0 + ib, d1 + ib, ie - ib);
       if (c1 % 2 && c1 - 1 >= c0 && (c1 - 1) / 2 >= ib) d0[(c1 - 1) / 2] = xrow[c1 - 1];
-      continue;
-    }
-    for (int64_t p = 0; p < s.stride_w; ++p) {  // padded column c = i * stride_w + p
-      float* dst = row + p * g.phase_len;
-      const int64_t i0 = c0 > p ? (c0 - p + s.stride_w - 1) / s.stride_w : 0;
-      for (int64_t i = i0, c = i0 * s.stride_w + p; c < c1; ++i, c += s.stride_w) dst[i] = xrow[c];
+    } else {
+      for (int64_t p = 0; p < sw; ++p) {  // padded column c = i * sw + p
+        float* dst = row + p * g.sub;
+        const int64_t i0 = c0 > p ? (c0 - p + sw - 1) / sw : 0;
+        for (int64_t i = i0, c = i0 * sw + p; c < c1; ++i, c += sw) dst[i] = xrow[c];
+      }
     }
   }
 }
 
-// y (holding the bias) += w (*) padded plane.
-void depthwise_rows(const Conv2dShape& s, const DwGeometry& g, const float* padded, const float* wk, float* yp) {
-  const int64_t taps = s.k_h * s.k_w;
+// sums[i + k * 16 ...] for k < NB: bias + the taps, NB vectors held in registers over all taps.
+// Taps > 0: the tap count known at compile time (3x3 kernels), the tap loop unrolled and the weights
+// broadcast once per plane (`wv`, kept in registers); Taps == 0: `taps` weights read from `wk`.
+template <int NB, int64_t Taps>
+inline void dw_vectors(const float* buf, const int64_t* off, const DwVec* wv, const float* wk, int64_t taps,
+                       float bias, int64_t i, float* sums) {
+  DwVec a[NB];
+  for (int k = 0; k < NB; ++k) a[k] = DwVec{} + bias;
+  for (int64_t t = 0; t < (Taps ? Taps : taps); ++t) {
+    const float* src = buf + off[t] + i;
+    const DwVec w = Taps ? wv[t] : DwVec{} + wk[t];
+    for (int k = 0; k < NB; ++k) a[k] += w * V<kDwVec>(src + k * kDwVec);
+  }
+  for (int k = 0; k < NB; ++k) V<kDwVec>(sums + i + k * kDwVec) = a[k];
+}
+
+// sums[0, run) = bias + w (*) the sub-planes (see above): groups of kDwGroup vectors, then the rest.
+template <int64_t Taps>
+void depthwise_run(const DwGeometry& g, const float* buf, const float* wk, int64_t taps, float bias, float* sums) {
+  const int64_t vecs = g.run_vectors();
   const int64_t* off = g.tap_offset.data();
-  // 16 floats as one value (GCC vector extension; one AVX-512 register, or two/four narrower ones),
-  // loaded and stored unaligned: the block's sums stay in registers over all taps.
-  typedef float Block __attribute__((vector_size(kDwBlock * sizeof(float)), aligned(4)));
-  // Four output rows at a time: four independent sums per tap, so the FMA latency is hidden (one
-  // chain of dependent FMAs per block would take ~4 cycles per tap). Rows past the end repeat the
-  // last row and are not stored.
-  constexpr int64_t kRows = 4;
-  for (int64_t oy0 = 0; oy0 < s.out_h; oy0 += kRows) {
-    const float* xr[kRows];
-    for (int64_t r = 0; r < kRows; ++r)
-      xr[r] = padded + std::min(oy0 + r, s.out_h - 1) * s.stride_h * g.row_len;
-    for (int64_t o0 = 0; o0 < g.w16; o0 += kDwBlock) {
-      const int64_t valid = std::min(kDwBlock, s.out_w - o0);
-      Block a[kRows];
-      for (int64_t r = 0; r < kRows; ++r) {
-        float bias[kDwBlock] = {};
-        std::copy_n(yp + std::min(oy0 + r, s.out_h - 1) * s.out_w + o0, valid, bias);
-        a[r] = *reinterpret_cast<const Block*>(bias);
-      }
-      for (int64_t t = 0; t < taps; ++t) {
-        const float wv = wk[t];
-        for (int64_t r = 0; r < kRows; ++r) a[r] += wv * *reinterpret_cast<const Block*>(xr[r] + off[t] + o0);
-      }
-      for (int64_t r = 0; r < kRows && oy0 + r < s.out_h; ++r) {
-        float out[kDwBlock];
-        *reinterpret_cast<Block*>(out) = a[r];
-        std::copy_n(out, valid, yp + (oy0 + r) * s.out_w + o0);
-      }
-    }
+  DwVec wv[Taps ? Taps : 1];
+  for (int64_t t = 0; t < Taps; ++t) wv[t] = DwVec{} + wk[t];
+  int64_t v = 0;
+  for (; v + kDwGroup <= vecs; v += kDwGroup)
+    dw_vectors<kDwGroup, Taps>(buf, off, wv, wk, taps, bias, v * kDwVec, sums);
+  switch (vecs - v) {
+    case 3: dw_vectors<3, Taps>(buf, off, wv, wk, taps, bias, v * kDwVec, sums); break;
+    case 2: dw_vectors<2, Taps>(buf, off, wv, wk, taps, bias, v * kDwVec, sums); break;
+    case 1: dw_vectors<1, Taps>(buf, off, wv, wk, taps, bias, v * kDwVec, sums); break;
+    default: break;
   }
 }
 
+// One task per group of output planes.
+void depthwise(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, const Epilogue* act) {
+  const int64_t multiplier = s.c_out / s.group;
+  const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w, taps = s.k_h * s.k_w;
+  const int64_t planes_per_task = std::max<int64_t>(1, kTaskMacs / std::max<int64_t>(1, out_plane * taps));
+  const DwGeometry g(s);
+  parallel_range(s.batch * s.c_out, planes_per_task, [&](int64_t p0, int64_t p1) {
+    thread_local std::vector<float> buf, sums;
+    buf.assign(static_cast<size_t>(g.phases * g.sub), 0.0f);
+    sums.resize(static_cast<size_t>(g.run_vectors() * kDwVec));
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n = p / s.c_out, co = p % s.c_out;
+      fill_padded(s, g, x + (n * s.c_in + co / multiplier) * in_plane, buf.data());
+      const float b = bias ? bias[co] : 0.0f;
+      if (taps == 9) depthwise_run<9>(g, buf.data(), w + co * taps, taps, b, sums.data());
+      else depthwise_run<0>(g, buf.data(), w + co * taps, taps, b, sums.data());
+      float* yp = y + p * out_plane;
+      for (int64_t oy = 0; oy < s.out_h; ++oy) copy_row(sums.data() + oy * g.cols, yp + oy * s.out_w, s.out_w);
+      if (act) act->apply(yp, out_plane);
+    }
+  });
+}
 
 // Columns for output rows [oy0, oy1) of one group: col[(ci, ky, kx), (oy - oy0) * out_w + ox].
 void im2col_rows(const Conv2dShape& s, const float* xg, int64_t oy0, int64_t oy1, float* col) {
@@ -157,26 +246,6 @@ void im2col_rows(const Conv2dShape& s, const float* xg, int64_t oy0, int64_t oy1
           std::fill(d + hi, d + s.out_w, 0.0f);
         }
       }
-}
-
-// One task per group of output planes; each plane starts from its bias.
-void depthwise(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, const Epilogue* act) {
-  const int64_t multiplier = s.c_out / s.group;
-  const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w, taps = s.k_h * s.k_w;
-  const int64_t planes_per_task = std::max<int64_t>(1, kTaskMacs / std::max<int64_t>(1, out_plane * taps));
-  const DwGeometry g(s);
-  parallel_range(s.batch * s.c_out, planes_per_task, [&](int64_t p0, int64_t p1) {
-    thread_local std::vector<float> buf;
-    buf.assign(static_cast<size_t>(g.hp * g.row_len), 0.0f);
-    for (int64_t p = p0; p < p1; ++p) {
-      const int64_t n = p / s.c_out, co = p % s.c_out;
-      float* yp = y + p * out_plane;
-      std::fill(yp, yp + out_plane, bias ? bias[co] : 0.0f);
-      fill_padded(s, g, x + (n * s.c_in + co / multiplier) * in_plane, buf.data());
-      depthwise_rows(s, g, buf.data(), w + co * taps, yp);
-      if (act) act->apply(yp, out_plane);
-    }
-  });
 }
 
 // How one (image, group) GEMM Y[cog, plane] = W[cog, depth] * cols[depth, plane] is cut into tasks:

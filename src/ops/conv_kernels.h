@@ -4,7 +4,7 @@
 //                                                    ox * stride_w - pad_left + kx * dil_w]
 //   with g = co / (Cout/group), and x = 0 outside the input (zero padding).
 // conv2d_reference is the direct loop (accumulating in double) every faster path is tested against;
-// conv2d_fast (the registered kernel) uses a direct loop for depthwise convs, one GEMM for 1x1
+// conv2d_fast (the registered kernel) uses a vectorized direct loop for depthwise convs, one GEMM for 1x1
 // stride-1 unpadded convs, and im2col + GEMM (ops/sgemm.h) otherwise, cut into tasks for the thread pool.
 #pragma once
 #include <cstdint>
