@@ -51,7 +51,7 @@ RunFn add_quantize_command(CLI::App& root) {
       "Gate:    fxq quantize model.onnx --calib calib/ --preset imagenet-224 --eval val/ --labels val/labels.tsv "
       "--max-loss 1 --objective bitops --method adaround,bias-correction (exit 3 when the limit cannot be met)\n"
       "Detector: fxq quantize yolox_nano.onnx --calib calib/ --preset yolox-416 --eval val/ --annotations val.json "
-      "--equalize --method adaround,bias-correction --abits 10 --max-loss 1 --metric map50");
+      "--equalize --method adaround --max-loss 1 --metric map50");
   sub->add_option("model", c->q.model, "Float ONNX model")->required();
   add_shared_quantize_flags(sub, *c, " (with --max-loss or --avg-wbits: the largest tried, 2 the smallest)");
   sub->add_option("-o,--output", c->q.out_path, "Quantized QDQ ONNX to write (default: <model name>.fxq.onnx here)");
