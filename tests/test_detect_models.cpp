@@ -32,16 +32,6 @@ struct BothEngines {
   double manifest_map50 = 0;            // eval_results.jsonl, full precision
 };
 
-double reference_map50(const std::string& data, const std::string& key) {
-  std::ifstream in(data + "/eval_results.jsonl");
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto j = nlohmann::json::parse(line);
-    if (j.value("model", "") == key) return j.at("mAP50_coco101").get<double>();
-  }
-  FAIL("no line for " << key << " in eval_results.jsonl");
-  return 0;
-}
 
 BothEngines run_both(const test::SharedModel& sm, size_t n_images) {
   const std::string data = test::shared_data();
@@ -94,7 +84,7 @@ BothEngines run_both(const test::SharedModel& sm, size_t n_images) {
     r.ort.push_back(std::move(d));
   }
   r.ort_map = ev.finish();
-  r.manifest_map50 = reference_map50(data, sm.key);
+  r.manifest_map50 = test::manifest_map50(sm.key);
   std::filesystem::remove_all(cases);
   return r;
 }

@@ -179,9 +179,7 @@ TEST_CASE("equalize: the search takes the SiLU's Mul by S as part of the activat
   b.output("y", {1, 2, 3, 3});
   Graph g = prepare_model(b.save(test::temp_dir("eq-search") + "/m.onnx")).graph;
   REQUIRE(passes::equalize_layers(g).silu_scales == 1);
-  std::vector<std::map<std::string, Tensor>> feeds;
-  for (unsigned k = 0; k < 4; ++k) feeds.push_back({{"x", random_input({1, 2, 3, 3}, 20 + k)}});
-  const auto res = quant::search_plan(g, feeds, quant::SearchOptions{});
+  const auto res = quant::search_plan(g, test::random_feeds("x", {1, 2, 3, 3}, 4, 20), quant::SearchOptions{});
   const auto& p = res.plan;
   REQUIRE(!p.activations.count("c1"));            // the accumulator
   REQUIRE(!p.activations.count("c1_equalized"));  // S * accumulator: a shift, no point

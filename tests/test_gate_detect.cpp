@@ -18,6 +18,7 @@
 
 using namespace fxq;
 using namespace fxq::quant;
+using fxq::test::manifest_map50;
 using test::run_fxq;
 
 namespace {
@@ -27,16 +28,6 @@ std::string yolox() { return test::shared_data() + "/models/det/yolox_nano.onnx"
 std::string nanodet() { return test::shared_data() + "/models/det/nanodet_m_416.onnx"; }
 std::string mnist_model() { return test::shared_data() + "/models/cls/mnist8_zoo.onnx"; }
 
-double manifest_map50(const std::string& key) {
-  std::ifstream in(test::shared_data() + "/eval_results.jsonl");
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto j = nlohmann::json::parse(line);
-    if (j.value("model", "") == key) return j.at("mAP50_coco101").get<double>();
-  }
-  FAIL("no line for " << key << " in eval_results.jsonl");
-  return 0;
-}
 
 // calib: COCO images [0, n) of the sorted folder; eval: [n, n + m). Symlinks.
 struct Sets {

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "op_test_util.h"
+#include "test_support.h"
 
 using namespace fxq;
 using namespace fxq::test;
@@ -36,15 +37,6 @@ void require_ints(const Tensor& got, DType dtype, const Shape& shape, const std:
   REQUIRE(got.dtype == dtype);
   REQUIRE(got.shape == shape);
   REQUIRE(got.i == want);
-}
-template <class Fn>
-ExitCode code_of(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ExitCode::kOk;
 }
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "op_test_util.h"
+#include "test_support.h"
 #include "common/parallel.h"
 #include "ops/conv_kernels.h"
 
@@ -18,14 +19,6 @@ Tensor iota(Shape s, float start = 1.0f) {  // start, start + 1, ...
   Tensor t = Tensor::zeros(std::move(s));
   for (size_t k = 0; k < t.f.size(); ++k) t.f[k] = start + static_cast<float>(k);
   return t;
-}
-ExitCode code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ExitCode::kOk;
 }
 Tensor run1(const std::string& type, const std::vector<const Tensor*>& in, std::map<std::string, Attribute> attrs = {},
             int64_t opset = 13) {

@@ -13,20 +13,10 @@
 
 using namespace fxq;
 using fxq::test::ModelBuilder;
+using fxq::test::random_feeds;
 
 namespace {
 
-std::vector<std::map<std::string, Tensor>> random_feeds(const std::string& name, const Shape& s, size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<std::map<std::string, Tensor>> feeds;
-  for (size_t k = 0; k < n; ++k) {
-    Tensor t = Tensor::zeros(s);
-    for (auto& v : t.f) v = u(rng);
-    feeds.push_back({{name, t}});
-  }
-  return feeds;
-}
 
 }  // namespace
 

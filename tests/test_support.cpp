@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 
 namespace fxq::test {
@@ -151,6 +153,38 @@ bool validates_report_schema(const std::string& report) {
                              "json.load(open(sys.argv[2])))\" " + report + " " + FXQ_SOURCE_DIR + "/docs/report.schema.json");
   INFO("schema validation: " << v.err);
   return v.exit_code == 0;
+}
+
+ExitCode code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ExitCode::kOk;
+}
+
+std::vector<std::map<std::string, Tensor>> random_feeds(const std::string& name, const Shape& s, size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<std::map<std::string, Tensor>> feeds;
+  for (size_t k = 0; k < n; ++k) {
+    Tensor t = Tensor::zeros(s);
+    for (auto& v : t.f) v = u(rng);
+    feeds.push_back({{name, t}});
+  }
+  return feeds;
+}
+
+double manifest_map50(const std::string& key) {
+  std::ifstream in(shared_data() + "/eval_results.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.value("model", "") == key) return j.at("mAP50_coco101").get<double>();
+  }
+  FAIL("no line for " << key << " in eval_results.jsonl");
+  return 0;
 }
 
 }  // namespace fxq::test

@@ -4,8 +4,13 @@
 #include <onnx/onnx_pb.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "common/error.h"
+#include "ir/tensor.h"
 
 namespace fxq::test {
 
@@ -27,6 +32,13 @@ CommandResult run_fxq(const std::string& args);
 void require_one_line_error(const CommandResult& r, int code, const std::string& mention);
 // A report (JSON file) validates against docs/report.schema.json (python3-jsonschema).
 bool validates_report_schema(const std::string& report);
+
+// The exit code of the fxq::Error `f` throws, or kOk when it returns.
+ExitCode code_of(const std::function<void()>& f);
+// `n` feeds of one input `name` of shape `s`, uniform in [-1, 1), seeded.
+std::vector<std::map<std::string, Tensor>> random_feeds(const std::string& name, const Shape& s, size_t n, unsigned seed);
+// The float mAP@0.5 (a fraction) the MANIFEST's reference script measured for `key`: shared/data/eval_results.jsonl.
+double manifest_map50(const std::string& key);
 
 void write_bytes(const std::string& path, const std::string& bytes);
 std::string read_bytes(const std::string& path);

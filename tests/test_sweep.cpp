@@ -13,18 +13,11 @@
 
 using namespace fxq;
 using namespace fxq::quant;
+using fxq::test::code_of;
 using json = nlohmann::json;
 
 namespace {
 
-ExitCode code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ExitCode::kOk;
-}
 
 SweepRow row(const std::string& label, double bytes, double bitops, double loss) {
   SweepRow r;

@@ -48,10 +48,15 @@ double read_number(const json& j, std::initializer_list<const char*> path) {
 
 // Everything that shapes a point's result, so that a resumed sweep never reuses a point made with
 // other settings. Output paths are excluded (they are the point's identity already).
-json point_key(const SweepOptions& opt, const SweepBudget& b, const std::string& model_sha) {
-  const QuantizeOptions& q = opt.base;
+// "adaround,bias-correction": the weight methods as --method takes them.
+std::string method_list(const QuantizeOptions& q) {
   std::string methods;
   for (const auto& m : q.search.methods) methods += (methods.empty() ? "" : ",") + m;
+  return methods;
+}
+
+json point_key(const SweepOptions& opt, const SweepBudget& b, const std::string& model_sha) {
+  const QuantizeOptions& q = opt.base;
   return {{"model_sha256", model_sha},
           {"budget", b.label},
           {"wbits", b.wbits},
@@ -68,7 +73,7 @@ json point_key(const SweepOptions& opt, const SweepBudget& b, const std::string&
           {"per_channel", q.search.per_channel},
           {"equalize", q.equalize},
           {"upstream_aware", q.search.upstream_aware},
-          {"methods", methods},
+          {"methods", method_list(q)},
           {"profile_images", q.profile_images},
           {"qdq_style", static_cast<int>(q.qdq_style)}};
 }
@@ -260,15 +265,14 @@ json sweep_json(const SweepOptions& opt, const SweepOutcome& out) {
                     {"model", r.model},
                     {"report", r.report}});
   const SweepRow* any = out.rows.empty() ? nullptr : &out.rows.front();
-  std::string methods;
-  for (const auto& m : opt.base.search.methods) methods += (methods.empty() ? "" : ",") + m;
   return {{"model", {{"path", opt.base.model}, {"sha256", out.model_sha256}}},
           {"calibration", opt.base.calib_dir},
           {"evaluation", opt.base.eval_dir.empty() ? json(nullptr) : json(opt.base.eval_dir)},
           {"eval_split", opt.base.eval_split > 0 ? json(opt.base.eval_split) : json(nullptr)},
           {"preprocessing", opt.base.preprocessing.name},
           {"per_channel", opt.base.search.per_channel},
-          {"methods", methods},
+          {"equalize", opt.base.equalize},
+          {"methods", method_list(opt.base)},
           {"metric", "top1"},
           {"float", {{"top1", any ? any->float_top1 : 0.0},
                      {"weight_bytes", any ? any->float32_weight_bytes : 0.0},

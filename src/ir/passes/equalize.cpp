@@ -33,6 +33,7 @@ struct Pair {
   size_t conv1 = 0, conv2 = 0;
   Link link = Link::kDirect;
   size_t sigmoid = 0;  // kSiLU: the Sigmoid node
+  bool depthwise = false;  // the second conv is depthwise: its output channel c is input channel c
 };
 
 bool is(const Node& n, const char* op) { return n.op_type == op && n.domain.empty(); }
@@ -112,6 +113,7 @@ EqualizeSummary equalize_layers(Graph& g) {
     const int64_t ch = w1->dim(0), group = c2.attr_int("group", 1);
     const bool depthwise = group == ch && w2->dim(0) == ch && w2->dim(1) == 1;
     if (!(group == 1 && w2->dim(1) == ch) && !depthwise) continue;
+    p.depthwise = depthwise;
     pairs.push_back(p);
   }
 
@@ -124,7 +126,7 @@ EqualizeSummary equalize_layers(Graph& g) {
       Tensor* b1 = c1.inputs.size() > 2 && !c1.inputs[2].empty() ? &g.initializers.at(c1.inputs[2]) : nullptr;
       Tensor& w2 = g.initializers.at(g.nodes[p.conv2].inputs[1]);
       const int64_t ch = w1.dim(0), per1 = w1.size() / ch;
-      const bool depthwise = w2.dim(1) == 1 && w2.dim(0) == ch && ch != 1;
+      const bool depthwise = p.depthwise;
       const int64_t cout2 = w2.dim(0), per2 = w2.size() / (cout2 * w2.dim(1));
       std::vector<double> r1(static_cast<size_t>(ch), 0.0), r2(static_cast<size_t>(ch), 0.0);
       for (int64_t c = 0; c < ch; ++c)
