@@ -207,6 +207,7 @@ TEST_CASE("fxq quantize --max-loss on a multi-output detector (nanodet, 6 output
   double gains = 0;
   for (const auto& l : report["gate"]["profile"]["layers"]) gains += l["gain"].get<double>();
   REQUIRE(gains > 0);
+  REQUIRE(report["gate"]["profile"]["output_error"] == "detections");  // map50: the gains see the decoded candidates
   REQUIRE(r.out.find("sensitive") != std::string::npos);
   REQUIRE(r.out.find("gate         met: map50 loss") != std::string::npos);
 }
@@ -227,6 +228,7 @@ TEST_CASE("fxq quantize --min-sqnr: the decoder-free gate, met and impossible", 
     const auto report = nlohmann::json::parse(test::read_bytes(out + "/m.json"));
     REQUIRE(report["gate"]["metric"] == "sqnr");
     REQUIRE(report["gate"]["min_sqnr_db"] == 15.0);
+    REQUIRE(report["gate"]["profile"]["output_error"] == "elements");
     const auto& chosen = report["gate"]["evaluated"][report["gate"]["chosen"].get<size_t>()];
     REQUIRE(chosen["sqnr_db"].get<double>() >= 15.0);
     REQUIRE(chosen["loss_pp"].get<double>() == Approx(-chosen["sqnr_db"].get<double>()));

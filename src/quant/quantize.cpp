@@ -250,6 +250,8 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
     go.profile.probe_images = opt.profile_images;
     go.profile.probe_weight_bits = std::min(4, opt.search.weight_bits);
     go.profile.probe_act_bits = std::min(5, opt.search.act_bits);
+    // Detections decide a detector's map50 and agreement; sqnr is about the raw outputs themselves.
+    if (out.metric != Metric::kSqnr) go.profile.output_error = output_error_for(g, opt.preprocessing);
     go.quiet = opt.quiet;
     out.gate = run_gate(g, search_feeds, max_abs, opt.search, set, out.model_stats, go,
                         [&](const std::string& line) { if (!opt.quiet) std::fprintf(stderr, "gate: %s\n", line.c_str()); });

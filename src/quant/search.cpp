@@ -75,6 +75,14 @@ Search::Search(const Graph& g, const std::vector<std::map<std::string, Tensor>>&
     const size_t n = std::min(images.size(), std::max<size_t>(1, extras_.profile_options->probe_images));
     for (size_t i = 0; i < n; ++i) float_out_.push_back(exec.run(images[i]));
     extras_.profile->probe_images = n;
+    if (const auto& oe = extras_.profile_options->output_error) {
+      for (size_t i = 0; i < n; ++i) {
+        OutputRefs refs;
+        for (const auto& [name, t] : float_out_[i]) refs[name] = &t;
+        oe->set_reference(i, refs);
+      }
+      extras_.profile->output_error = oe->name();
+    }
   }
 }
 

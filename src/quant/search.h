@@ -18,10 +18,12 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "ir/graph.h"
+#include "quant/output_error.h"
 #include "quant/plan.h"
 
 namespace fxq::quant {
@@ -92,11 +94,13 @@ struct SearchProfile {
   std::vector<LayerProfile> layers;
   std::vector<PointProfile> points;
   size_t probe_images = 0;
+  std::string output_error = "elements";  // OutputError::name(), or "elements"
 };
 struct ProfileOptions {
   std::vector<int> weight_bits, act_bits;  // the candidate bit-widths
   size_t probe_images = 16;                // images the gains are measured on
   int probe_weight_bits = 4, probe_act_bits = 5;  // the probe errors: these bit-widths, nearest rounding
+  std::shared_ptr<OutputError> output_error;      // what a gain measures at the outputs; null: every element
 };
 
 // Rounded weights of the rounding methods, reused across searches of one run: key = node, bits,

@@ -122,7 +122,8 @@ void Search::profile_point(const std::string& v, const PointSample& ps, const Re
 }
 
 // Mean squared error of the model's outputs per unit of mean squared error injected at value v
-// (the float values of v replaced by `perturbed` on the probe images), through the float model.
+// (the float values of v replaced by `perturbed` on the probe images), through the float model. With
+// an OutputError (detectors), its error in place of the outputs' squared error, per output element.
 double Search::gain_at(const std::string& v, const std::vector<Tensor>& perturbed) {
   auto known = gains_.find(v);
   if (known != gains_.end()) return known->second;
@@ -148,11 +149,15 @@ double Search::gain_at(const std::string& v, const std::vector<Tensor>& perturbe
         if (!name.empty() && lu != last_use_.end() && lu->second == k && !g_.is_graph_output(name)) over.erase(name);
       }
     }
+    const OutputError* oe = extras_.profile_options->output_error.get();
+    OutputRefs perturbed_outputs;
     for (const auto& [name, ref] : float_out_[i]) {
       auto o = over.find(name);
-      if (o != over.end()) out += sum_sq_diff(o->second, ref);  // outputs not downstream of v are unchanged
+      if (!oe && o != over.end()) out += sum_sq_diff(o->second, ref);  // outputs not downstream of v are unchanged
+      perturbed_outputs[name] = o != over.end() ? &o->second : &ref;
       out_n += static_cast<double>(ref.size());
     }
+    if (oe) out += oe->error(i, perturbed_outputs);
   }
   const double local_mse = local / std::max(1.0, local_n), out_mse = out / std::max(1.0, out_n);
   const double gain = local_mse > 0 ? out_mse / local_mse : 0.0;

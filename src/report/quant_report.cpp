@@ -83,6 +83,7 @@ json gate_json(const QuantizeOptions& opt, const QuantizeOutcome& out) {
           {"candidates", {{"weight_bits", wc}, {"act_bits", ac}}},
           {"float_metric_pct", gr.evaluated.empty() || sqnr ? json(nullptr) : json(gr.evaluated.front().result.float_pct)},
           {"profile", {{"probe_images", gr.profile.probe_images}, {"seconds", gr.profile_seconds},
+                       {"output_error", gr.profile.output_error},
                        {"layers", layers}, {"points", points}}},
           {"rounding_cache", {{"entries", gr.rounding_cache_entries}, {"hits", gr.rounding_cache_hits}}},
           {"evaluated", evaluated}};
