@@ -11,7 +11,7 @@
 # difference is within its noise.
 # usage: bench/gate_detectors.sh [extra flags for both runs, e.g. --per-channel]
 # FXQ_DET_MODELS="yolox_nano" limits the models; FXQ_GATE_FLAGS adds gate flags (default
-# "--search-images 16 --profile-images 8"); FXQ_SKIP_GATE=1 runs (1) only; FXQ_BUILD picks the build.
+# "--search-images 16 --profile-images 8"; e.g. add --profile-error detections); FXQ_SKIP_GATE=1 runs (1) only; FXQ_BUILD picks the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${FXQ_SHARED_DATA:-../shared/data}
@@ -19,7 +19,8 @@ data=${FXQ_SHARED_DATA:-../shared/data}
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 4; }
 work=$(mktemp -d /tmp/fxq-bench-det.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-tag=$(echo "$*" | tr -c 'a-zA-Z0-9\n' '_' | sed 's/__*/_/g; s/^_//; s/_$//')
+# the results file is named after the extra flags of both runs, then FXQ_GATE_FLAGS when given
+tag=$(echo "$* ${FXQ_GATE_FLAGS:+gate $FXQ_GATE_FLAGS}" | tr -c 'a-zA-Z0-9\n' '_' | sed 's/__*/_/g; s/^_//; s/_$//')
 out=bench/results/gate_detectors${tag:+_$tag}.md
 gate_flags=(--max-loss 1 --metric map50 --objective memory ${FXQ_GATE_FLAGS:---search-images 16 --profile-images 8})
 models=(

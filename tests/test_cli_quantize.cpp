@@ -132,6 +132,16 @@ TEST_CASE("fxq quantize refuses bad inputs without writing anything", "[cli][qua
   SECTION("a bit-width out of range") {
     require_error(run_fxq(base + "--calib " + s.calib + " --wbits 1 -o " + out + "/m.onnx"), ExitCode::kUsage, "wbits");
   }
+  SECTION("--profile-error detections on a classifier, or without a gate, or an unknown name") {
+    require_error(run_fxq(base + "--calib " + s.calib + " --eval " + s.eval + " --labels " + s.eval +
+                          "/labels.tsv --max-loss 1 --profile-error detections -o " + out + "/m.onnx"),
+                  ExitCode::kUsage, "--profile-error detections needs a detector");
+    require_error(run_fxq(base + "--calib " + s.calib + " --profile-error detections -o " + out + "/m.onnx"), ExitCode::kUsage,
+                  "--profile-error");
+    require_error(run_fxq(base + "--calib " + s.calib + " --profile-error boxes -o " + out + "/m.onnx"), ExitCode::kUsage,
+                  "boxes");
+    REQUIRE(!folder_has_files(out));
+  }
   SECTION("an unknown observer") {
     require_error(run_fxq(base + "--calib " + s.calib + " --observer magic -o " + out + "/m.onnx"), ExitCode::kUsage, "magic");
     REQUIRE(!folder_has_files(out));

@@ -102,7 +102,13 @@ void check_options(const QuantizeOptions& o) {
     fail(ExitCode::kUsage, "--annotations is for detectors, but preprocessing '" + o.preprocessing.name +
                                "' has no \"task\": \"detect\" section");
   if (!o.annotations.empty() && !evaluating) fail(ExitCode::kUsage, "--annotations needs evaluation images (--eval DIR or --eval-split F)");
+  if (o.profile_error != "elements" && o.profile_error != "detections")
+    fail(ExitCode::kUsage, "--profile-error must be 'elements' or 'detections', not '" + o.profile_error + "'");
+  if (o.profile_error == "detections" && !detector)
+    fail(ExitCode::kUsage, "--profile-error detections needs a detector's preprocessing (\"task\": \"detect\"), but '" +
+                               o.preprocessing.name + "' has none");
   if (!gate_on(o)) {
+    if (o.profile_error != "elements") fail(ExitCode::kUsage, "--profile-error applies only with --max-loss, --min-sqnr or --avg-wbits");
     if (o.max_loss != -1) fail(ExitCode::kUsage, "--max-loss must be >= 0 (percentage points)");
     if (o.write_best) fail(ExitCode::kUsage, "--write-best applies only with --max-loss or --min-sqnr");
     if (!o.metric.empty()) fail(ExitCode::kUsage, "--metric applies only with --max-loss or --min-sqnr");
@@ -250,8 +256,7 @@ QuantizeOutcome run_quantize(const QuantizeOptions& opt, const std::function<voi
     go.profile.probe_images = opt.profile_images;
     go.profile.probe_weight_bits = std::min(4, opt.search.weight_bits);
     go.profile.probe_act_bits = std::min(5, opt.search.act_bits);
-    // Detections decide a detector's map50 and agreement; sqnr is about the raw outputs themselves.
-    if (out.metric != Metric::kSqnr) go.profile.output_error = output_error_for(g, opt.preprocessing);
+    if (opt.profile_error == "detections") go.profile.output_error = output_error_for(g, opt.preprocessing);
     go.quiet = opt.quiet;
     out.gate = run_gate(g, search_feeds, max_abs, opt.search, set, out.model_stats, go,
                         [&](const std::string& line) { if (!opt.quiet) std::fprintf(stderr, "gate: %s\n", line.c_str()); });

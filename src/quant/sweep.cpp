@@ -75,6 +75,7 @@ json point_key(const SweepOptions& opt, const SweepBudget& b, const std::string&
           {"upstream_aware", q.search.upstream_aware},
           {"methods", method_list(q)},
           {"profile_images", q.profile_images},
+          {"profile_error", q.profile_error},
           {"qdq_style", static_cast<int>(q.qdq_style)}};
 }
 

@@ -43,6 +43,11 @@ void add_shared_quantize_flags(CLI::App* sub, QuantizeFlags& f, const std::strin
   sub->add_option("--profile-images", q.profile_images,
                   "Search images the mixed-precision search measures each layer's error gain on")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--profile-error", q.profile_error,
+                  "What the mixed-precision profile measures at the outputs: 'elements' (squared error of every raw "
+                  "output element) or 'detections' (detectors: the error of the decoded candidates, score error "
+                  "plus score-weighted box error; see docs/detection.md)")
+      ->capture_default_str()->check(CLI::IsMember({"elements", "detections"}));
   sub->add_option("--qdq-style", f.qdq_style,
                   "How weights are stored: 'ort' (integer initializers + DequantizeLinear) or 'opencv' (float "
                   "initializers already on the grid, which OpenCV 4.6's importer accepts; see docs/qdq-export.md)")
