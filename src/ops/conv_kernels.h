@@ -5,7 +5,9 @@
 //   with g = co / (Cout/group), and x = 0 outside the input (zero padding).
 // conv2d_reference is the direct loop (accumulating in double) every faster path is tested against;
 // conv2d_fast (the registered kernel) uses a vectorized direct loop for depthwise convs, one GEMM for 1x1
-// stride-1 unpadded convs, and im2col + GEMM (ops/sgemm.h) otherwise, cut into tasks for the thread pool.
+// stride-1 unpadded convs, a direct 3x3 kernel (ops/conv_direct.cpp) for the 3x3 stride-1 shapes where
+// it beats GEMM (direct3x3_preferred), and im2col + GEMM (ops/sgemm.h) otherwise, cut into tasks for
+// the thread pool.
 #pragma once
 #include <cstdint>
 
@@ -28,6 +30,18 @@ void conv2d_reference(const Conv2dShape& s, const float* x, const float* w, cons
                       const Epilogue* act = nullptr);
 void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
                  const Epilogue* act = nullptr);
+
+// conv2d_fast's paths, exposed for the tests and the micro-benchmark (bench/bench_conv.cpp):
+// conv2d_gemm: 1x1 GEMM or im2col + GEMM, any shape with group 1 or non-depthwise groups;
+// conv2d_direct3x3: only for shapes where direct3x3_applies (group 1, 3x3, stride 1, dilation 1).
+void conv2d_gemm(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                 const Epilogue* act = nullptr);
+bool direct3x3_applies(const Conv2dShape& s);
+void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                      const Epilogue* act = nullptr);
+// Whether conv2d_fast runs a shape direct3x3 applies to with conv2d_direct3x3 (measured rule,
+// docs/engine.md "Direct 3x3 convolutions").
+bool direct3x3_preferred(const Conv2dShape& s);
 
 // The kernel the Conv op runs: conv2d_fast, or conv2d_reference while reference mode is on (tests use
 // it to get a float64-accumulated result of a whole model, the yardstick for fxq's and ONNX Runtime's

@@ -1,0 +1,75 @@
+// Conv micro-benchmark: conv2d_fast's two paths for 3x3 stride-1 convs, im2col + GEMM
+// (conv2d_gemm) and the direct kernel (conv2d_direct3x3), on the shapes of the shared models
+// (batch 1, pads 1, Relu fused as in the models), and which one conv2d_fast picks. The rule in
+// direct3x3_preferred (ops/conv_direct.cpp) was read off this table (docs/engine.md).
+//
+// usage: fxq_bench_conv [--reps 200] [--threads 1]
+// Per shape and path: the fastest of `reps` runs after 3 warm-up runs, on one seeded random input.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench_args.h"
+#include "common/parallel.h"
+#include "ops/conv_kernels.h"
+
+using namespace fxq;
+
+namespace {
+
+struct Case {
+  const char* where;
+  int64_t c_in, c_out, size;
+};
+
+template <class F>
+double best_us(int reps, F&& f) {
+  for (int r = 0; r < 3; ++r) f();
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const int reps = std::stoi(bench::flag_value(args, "--reps", "200"));
+  set_num_threads(std::stoi(bench::flag_value(args, "--threads", "1")));
+  const std::vector<Case> cases = {
+      {"resnet conv1", 3, 16, 32},       {"resnet layer1", 16, 16, 32},    {"resnet layer2", 32, 32, 16},
+      {"resnet layer3", 64, 64, 8},      {"squeezenet fire2-3", 16, 64, 55}, {"squeezenet fire4-5", 32, 128, 27},
+      {"squeezenet fire6-7", 48, 192, 13}, {"squeezenet fire8-9", 64, 256, 13}, {"yolox stem", 12, 16, 208},
+      // wider layers than the shared models have (ResNet-18/50 stages): where the rule's bound comes from
+      {"wide 96x28", 96, 96, 28},        {"wide 128x28", 128, 128, 28},    {"wide 256x14", 256, 256, 14},
+      {"wide 512x7", 512, 512, 7},
+  };
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  Epilogue relu;
+  relu.kind = Epilogue::kRelu;
+  std::printf("%-20s %5s %5s %5s %10s %12s %12s %8s %s\n", "shape", "c_in", "c_out", "HxW", "MMACs", "gemm GMAC/s",
+              "direct GMAC/s", "ratio", "conv2d_fast");
+  for (const Case& c : cases) {
+    Conv2dShape s;
+    s.c_in = c.c_in, s.c_out = c.c_out, s.in_h = s.in_w = s.out_h = s.out_w = c.size;
+    s.k_h = s.k_w = 3, s.pad_top = s.pad_left = 1;
+    std::vector<float> x(s.c_in * c.size * c.size), w(s.c_out * s.c_in * 9), b(s.c_out), y(s.c_out * c.size * c.size);
+    for (auto* v : {&x, &w, &b})
+      for (float& e : *v) e = u(rng);
+    const double macs = static_cast<double>(s.c_out * s.c_in * 9 * c.size * c.size);
+    const double g = best_us(reps, [&] { conv2d_gemm(s, x.data(), w.data(), b.data(), y.data(), &relu); });
+    const double d = best_us(reps, [&] { conv2d_direct3x3(s, x.data(), w.data(), b.data(), y.data(), &relu); });
+    std::printf("%-20s %5lld %5lld %5lld %10.2f %12.1f %12.1f %8.2f %s\n", c.where, static_cast<long long>(c.c_in),
+                static_cast<long long>(c.c_out), static_cast<long long>(c.size), macs / 1e6, macs / g / 1e3,
+                macs / d / 1e3, g / d, direct3x3_preferred(s) ? "direct" : "gemm");
+  }
+  return 0;
+}

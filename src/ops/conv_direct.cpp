@@ -1,0 +1,187 @@
+// Direct (im2col-free) 3x3 convolution: group 1, stride 1, dilation 1, any pads, NCHW float.
+// For small 3x3 convs (16-64 channels) im2col + GEMM spends about 40 % of its time writing the nine
+// shifted copies of the input; this kernel reads each input value from one zero-padded copy instead.
+//
+// - A task (image, block of output rows, chunk of output-channel blocks) copies the input rows its
+//   outputs read into a zero-padded buffer, one slab per input channel, in rows of `cols` = out_w + 2
+//   (the padded width). Tap (ky, kx) of output (oy, ox) then sits at flat index
+//   (oy - oy0) * cols + ox + ky * cols + kx of the slab: the block of output rows, laid out in rows of
+//   `cols` (the last two sums of each row are computed and dropped), is one 1-D run of sums with nine
+//   fixed tap offsets, the same trick as the depthwise kernel (conv_kernels.cpp), so there are no
+//   border branches and no per-row tails (an 8x8 output plane is 80 sums, 5 vectors, not 8 rows of
+//   one vector each).
+// - The run is computed in register blocks of kOcBlock output channels x kRunVecs vectors of 16 sums
+//   (24 accumulators of the 32 AVX-512 registers), accumulated over every input channel and tap: per
+//   tap kRunVecs input loads and kOcBlock weight broadcasts feed kOcBlock * kRunVecs FMAs.
+// - Weights are broadcast straight from the ONNX layout [c_out][c_in][3][3] (kOcBlock read streams):
+//   packing them into [block][c_in][9][kOcBlock] order would cost a pass over all of them per call,
+//   which for these layers is a sizeable fraction of the conv itself. The last block of a c_out that
+//   is not a multiple of kOcBlock reads the last channel's weights in its spare rows and drops them.
+// - Sums go to a per-task buffer, then row by row into y; the fused activation is applied to each
+//   channel's rows while they are in cache.
+// Per output the sum is (chunk 0 + bias) + chunk 1 + ..., a chunk the sum from zero of 16 input channels
+// in order, each with its taps in (ky, kx) order: it depends only on the shape, never on the task cut
+// or the thread count.
+#include "ops/conv_kernels.h"
+
+#include "common/parallel.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace fxq {
+
+namespace {
+
+constexpr int64_t kVec = 16;             // floats per vector: one AVX-512 register (two AVX ones)
+constexpr int kOcBlock = 8;              // output channels per register block (4x6, 6x4, 12x2: slower)
+constexpr int kRunVecs = 3;              // vectors of the run per register block
+constexpr int64_t kCiChunk = 16;         // input channels summed in registers before joining the running sum
+constexpr int64_t kTaskMacs = 1 << 19;   // MACs per task at least (as the GEMM convs)
+constexpr int64_t kMaxTasks = 8;         // per image, unless the buffer budget needs more row blocks
+constexpr int64_t kBufFloats = 1 << 16;  // padded input rows per task: at most 256 KiB (L2-resident)
+
+// 16 floats as one value (GCC vector extension), accessed unaligned through V(p). Never passed to or
+// returned from functions (their ABI would depend on the build's instruction set).
+typedef float Vf __attribute__((vector_size(kVec * sizeof(float)), aligned(4), may_alias));
+inline Vf& V(float* p) { return *reinterpret_cast<Vf*>(p); }
+inline const Vf& V(const float* p) { return *reinterpret_cast<const Vf*>(p); }
+
+// How one image's conv is cut into tasks (row blocks x channel chunks), from the shape alone.
+struct DirectTiles {
+  int64_t cols;                            // padded row: out_w + 2
+  int64_t rows_per_block, row_blocks;      // output rows per task
+  int64_t oc_blocks;                       // register blocks of kOcBlock output channels
+  int64_t blocks_per_chunk, chunks;        // register blocks per task
+  explicit DirectTiles(const Conv2dShape& s) {
+    cols = s.out_w + 2;
+    oc_blocks = (s.c_out + kOcBlock - 1) / kOcBlock;
+    const int64_t work = s.c_out * s.c_in * 9 * s.out_h * s.out_w;
+    const int64_t want = std::clamp<int64_t>(work / kTaskMacs, 1, kMaxTasks);
+    // Channel chunks first: a row block pays for two halo rows and a shorter run; a chunk only for
+    // another copy of the (small) input.
+    chunks = std::min(want, oc_blocks);
+    blocks_per_chunk = (oc_blocks + chunks - 1) / chunks;
+    chunks = (oc_blocks + blocks_per_chunk - 1) / blocks_per_chunk;
+    const int64_t want_rows = std::min(s.out_h, (want + chunks - 1) / chunks);
+    rows_per_block = (s.out_h + want_rows - 1) / want_rows;
+    const int64_t budget = std::max<int64_t>(1, kBufFloats / (s.c_in * cols) - 2);
+    rows_per_block = std::clamp<int64_t>(std::min(rows_per_block, budget), 1, s.out_h);
+    row_blocks = (s.out_h + rows_per_block - 1) / rows_per_block;
+  }
+};
+
+// Floats per input-channel slab of a block of `rows` output rows: the rows + 2 padded input rows and
+// slack for the last vector's reads (run rounded up to whole vectors, plus the largest tap offset
+// 2 * cols + 2: below (rows + 2) * cols + kVec + 1), rounded up to whole vectors.
+int64_t slab_floats(int64_t rows, int64_t cols) { return ((rows + 2) * cols + kVec + 1 + kVec - 1) / kVec * kVec; }
+
+// Copies input rows oy0 - pad_top .. oy0 - pad_top + rows + 1 of every input channel into the padded
+// slabs (buf zeroed first: the padding cells stay zero).
+void fill_slabs(const Conv2dShape& s, const float* xn, int64_t oy0, int64_t rows, int64_t cols, int64_t slab,
+                float* buf) {
+  const int64_t c0 = std::min(cols, s.pad_left), c1 = std::min(cols, s.in_w + s.pad_left);
+  for (int64_t ci = 0; ci < s.c_in; ++ci)
+    for (int64_t r = 0; r < rows + 2; ++r) {
+      const int64_t iy = oy0 - s.pad_top + r;
+      if (iy < 0 || iy >= s.in_h || c1 <= c0) continue;
+      const float* xrow = xn + (ci * s.in_h + iy) * s.in_w - s.pad_left;  // xrow[c]: padded column c
+      std::copy(xrow + c0, xrow + c1, buf + ci * slab + r * cols + c0);
+    }
+}
+
+// sums[o * pitch + i + k * 16 ...] for o < kOcBlock, k < NV: bias + every input channel's 9 taps.
+// w[o]: output channel o's weights [c_in][9]. Input channels are summed in chunks of kCiChunk, each
+// chunk from zero in registers, then added to the running sum in `sums` ((chunk 0 + bias) + chunk 1 ...):
+// one long float chain per output had 1.5x the rounding error of oneDNN's GEMM on 64-channel layers
+// (chunks of 16: 0.7x; random data, double-accumulated reference).
+template <int NV>
+inline void run_block(const float* buf, int64_t slab, int64_t cols, int64_t c_in, const float* const* w,
+                      const float* bias, int64_t i, float* sums, int64_t pitch) {
+  const int64_t off[9] = {0, 1, 2, cols, cols + 1, cols + 2, 2 * cols, 2 * cols + 1, 2 * cols + 2};
+  for (int64_t c0 = 0; c0 < c_in; c0 += kCiChunk) {
+    Vf a[kOcBlock][NV];
+    for (int o = 0; o < kOcBlock; ++o)
+      for (int k = 0; k < NV; ++k) a[o][k] = Vf{};
+    const int64_t c1 = std::min(c_in, c0 + kCiChunk);
+    for (int64_t ci = c0; ci < c1; ++ci) {
+      const float* xc = buf + ci * slab + i;
+#pragma GCC unroll 9
+      for (int t = 0; t < 9; ++t) {
+        Vf xv[NV];
+        for (int k = 0; k < NV; ++k) xv[k] = V(xc + off[t] + k * kVec);
+#pragma GCC unroll 8
+        for (int o = 0; o < kOcBlock; ++o) {
+          const Vf wv = Vf{} + w[o][ci * 9 + t];
+          for (int k = 0; k < NV; ++k) a[o][k] += wv * xv[k];
+        }
+      }
+    }
+    for (int o = 0; o < kOcBlock; ++o)
+      for (int k = 0; k < NV; ++k) {
+        Vf& s = V(sums + o * pitch + i + k * kVec);
+        s = c0 == 0 ? a[o][k] + bias[o] : s + a[o][k];
+      }
+  }
+}
+
+// The last 1..NV vectors of a run: run_block<n> for the n = `left` remaining.
+template <int NV>
+inline void run_tail(int64_t left, const float* buf, int64_t slab, int64_t cols, int64_t c_in, const float* const* w,
+                     const float* bias, int64_t i, float* sums, int64_t pitch) {
+  if (left == NV) run_block<NV>(buf, slab, cols, c_in, w, bias, i, sums, pitch);
+  else if constexpr (NV > 1) run_tail<NV - 1>(left, buf, slab, cols, c_in, w, bias, i, sums, pitch);
+}
+
+}  // namespace
+
+bool direct3x3_applies(const Conv2dShape& s) {
+  return s.group == 1 && s.k_h == 3 && s.k_w == 3 && s.stride_h == 1 && s.stride_w == 1 && s.dil_h == 1 &&
+         s.dil_w == 1 && s.pad_top >= 0 && s.pad_left >= 0 && s.out_h >= 1 && s.out_w >= 1;
+}
+
+// Measured (bench/bench_conv.cpp, docs/engine.md): against im2col + GEMM the direct kernel runs at
+// 0.96x-1.44x (1 thread) on every 3x3 stride-1 shape of the shared models and on wider layers up to 512
+// input channels: 1.2-1.4x on the small ones, within run-to-run noise on the rest. Beyond 512 input
+// channels it was not measured, so GEMM keeps those.
+bool direct3x3_preferred(const Conv2dShape& s) { return s.c_in <= 512; }
+
+void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                      const Epilogue* act) {
+  const DirectTiles t(s);
+  const int64_t plane = s.out_h * s.out_w, in_image = s.c_in * s.in_h * s.in_w;
+  const int64_t per_image = t.row_blocks * t.chunks;
+  parallel_for(s.batch * per_image, [&](int64_t task) {
+    const int64_t n = task / per_image, rb = task % per_image / t.chunks, ch = task % t.chunks;
+    const int64_t oy0 = rb * t.rows_per_block, rows = std::min(s.out_h, oy0 + t.rows_per_block) - oy0;
+    const int64_t slab = slab_floats(rows, t.cols), run = rows * t.cols;
+    const int64_t vecs = (run + kVec - 1) / kVec, pitch = vecs * kVec;
+    thread_local std::vector<float> buf, sums;
+    buf.assign(static_cast<size_t>(s.c_in * slab), 0.0f);
+    sums.resize(static_cast<size_t>(kOcBlock * pitch));
+    fill_slabs(s, x + n * in_image, oy0, rows, t.cols, slab, buf.data());
+    const int64_t b1 = std::min(t.oc_blocks, (ch + 1) * t.blocks_per_chunk);
+    for (int64_t b = ch * t.blocks_per_chunk; b < b1; ++b) {
+      const int64_t co0 = b * kOcBlock, valid = std::min<int64_t>(kOcBlock, s.c_out - co0);
+      const float* wo[kOcBlock];
+      float bo[kOcBlock];
+      for (int o = 0; o < kOcBlock; ++o) {
+        const int64_t co = co0 + std::min<int64_t>(o, valid - 1);  // spare rows repeat the last channel
+        wo[o] = w + co * s.c_in * 9;
+        bo[o] = bias ? bias[co] : 0.0f;
+      }
+      int64_t v = 0;
+      for (; v + kRunVecs <= vecs; v += kRunVecs)
+        run_block<kRunVecs>(buf.data(), slab, t.cols, s.c_in, wo, bo, v * kVec, sums.data(), pitch);
+      if (vecs > v) run_tail<kRunVecs - 1>(vecs - v, buf.data(), slab, t.cols, s.c_in, wo, bo, v * kVec, sums.data(), pitch);
+      for (int64_t o = 0; o < valid; ++o) {
+        float* yc = y + (n * s.c_out + co0 + o) * plane + oy0 * s.out_w;
+        const float* src = sums.data() + o * pitch;
+        for (int64_t r = 0; r < rows; ++r) std::copy(src + r * t.cols, src + r * t.cols + s.out_w, yc + r * s.out_w);
+        if (act) act->apply(yc, rows * s.out_w);
+      }
+    }
+  });
+}
+
+}  // namespace fxq
