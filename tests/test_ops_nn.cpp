@@ -245,10 +245,12 @@ TEST_CASE("MaxPool 2-D fast path matches a direct loop on random shapes", "[ops]
   std::mt19937 rng(5);
   std::uniform_int_distribution<int64_t> d(0, 1 << 20);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  for (int t = 0; t < 60; ++t) {
+  for (int t = 0; t < 150; ++t) {
+    // every third case unpadded: the path that reads the plane in place unless ceil_mode leaves it
+    const int64_t pad = t % 3 == 0 ? 0 : 1;
     const int64_t kh = 1 + d(rng) % 4, kw = 1 + d(rng) % 4, sh = 1 + d(rng) % 3, sw = 1 + d(rng) % 3;
-    const int64_t dh = 1 + d(rng) % 2, dw = 1 + d(rng) % 2, top = d(rng) % kh, left = d(rng) % kw;
-    const int64_t bottom = d(rng) % kh, right = d(rng) % kw, ceil_mode = d(rng) % 2;
+    const int64_t dh = 1 + d(rng) % 2, dw = 1 + d(rng) % 2, top = pad * (d(rng) % kh), left = pad * (d(rng) % kw);
+    const int64_t bottom = pad * (d(rng) % kh), right = pad * (d(rng) % kw), ceil_mode = d(rng) % 2;
     const int64_t ih = (kh - 1) * dh + 1 + d(rng) % 9, iw = (kw - 1) * dw + 1 + d(rng) % 9, c = 1 + d(rng) % 3;
     Tensor x = Tensor::zeros({1, c, ih, iw});
     for (float& e : x.f) e = u(rng);

@@ -32,9 +32,13 @@ float window_max(const Window& w, const float* plane, const int64_t o[3]) {
 
 // 2-D windows (the common case): each plane is copied once into a buffer padded with the lowest float
 // (padded cells then never win, and a window with no input cell gives the lowest float, as above),
-// then max is taken separably -- over each window's columns for every padded row, then over its rows
-// -- which is exact (max is associative and commutative) and costs kh + kw instead of kh * kw
-// comparisons per output (YOLOX's 13x13 SPP pool: 26 instead of 169). Planes are spread over the pool.
+// then max is taken separably -- for each output row over its window's rows, along the whole padded
+// row (contiguous: vectorized), then over each window's columns -- which is exact (max is associative
+// and commutative) and costs kh + kw instead of kh * kw comparisons per output (YOLOX's 13x13 SPP pool:
+// 26 instead of 169). Rows first because a strided pool's column taps are strided reads: done last,
+// they run once per output row instead of once per input row (SqueezeNet's three 3x3 stride-2 pools,
+// 1 thread: 0.80 -> 0.55 ms; reading unpadded planes in place instead of a copy: 0.43). Planes are
+// spread over the pool.
 void max_pool_2d(const Tensor& x, const Window& w, Tensor& y) {
   y = Tensor::zeros(pooled_shape(x.shape, w));
   const int64_t ih = w.in[1], iw = w.in[2], oh = w.out[1], ow = w.out[2];
@@ -43,33 +47,37 @@ void max_pool_2d(const Tensor& x, const Window& w, Tensor& y) {
   const int64_t hp = (oh - 1) * sh + (kh - 1) * dh + 1, wp = (ow - 1) * sw + (kw - 1) * dw + 1;
   const int64_t planes = x.dim(0) * x.dim(1);
   constexpr float kLowest = std::numeric_limits<float>::lowest();
+  // Windows that never leave the input (no padding, e.g. SqueezeNet's) read the plane itself.
+  const bool inside = top == 0 && left == 0 && hp <= ih && wp <= iw;
   parallel_range(planes, std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, oh * ow * (kh + kw))), [&](int64_t p0, int64_t p1) {
-    thread_local std::vector<float> buf, rowmax;
-    buf.resize(static_cast<size_t>(hp * wp));
-    rowmax.resize(static_cast<size_t>(hp * ow));
+    thread_local std::vector<float> buf, colmax;
+    if (!inside) buf.resize(static_cast<size_t>(hp * wp));
+    colmax.resize(static_cast<size_t>(wp));
     for (int64_t p = p0; p < p1; ++p) {
-      std::fill(buf.begin(), buf.end(), kLowest);
       const float* plane = x.f.data() + p * ih * iw;
-      for (int64_t r = 0; r < hp; ++r) {
-        const int64_t iy = r - top, c0 = std::max<int64_t>(0, left), c1 = std::min(wp, iw + left);
-        if (iy >= 0 && iy < ih && c1 > c0) std::copy_n(plane + iy * iw + (c0 - left), c1 - c0, buf.data() + r * wp + c0);
-      }
-      for (int64_t r = 0; r < hp; ++r) {  // max over the window's columns
-        float* __restrict m = rowmax.data() + r * ow;
-        const float* row = buf.data() + r * wp;
-        std::fill(m, m + ow, kLowest);
-        for (int64_t kx = 0; kx < kw; ++kx) {
-          const float* __restrict xr = row + kx * dw;
-          for (int64_t ox = 0; ox < ow; ++ox) m[ox] = xr[ox * sw] > m[ox] ? xr[ox * sw] : m[ox];
+      const float* src = plane;  // src[r * pitch + c]: padded row r, padded column c
+      int64_t pitch = iw;
+      if (!inside) {
+        std::fill(buf.begin(), buf.end(), kLowest);
+        for (int64_t r = 0; r < hp; ++r) {
+          const int64_t iy = r - top, c0 = std::max<int64_t>(0, left), c1 = std::min(wp, iw + left);
+          if (iy >= 0 && iy < ih && c1 > c0) std::copy_n(plane + iy * iw + (c0 - left), c1 - c0, buf.data() + r * wp + c0);
         }
+        src = buf.data(), pitch = wp;
       }
       float* out = y.f.data() + p * oh * ow;
-      for (int64_t oy = 0; oy < oh; ++oy) {  // then over its rows
-        float* __restrict orow = out + oy * ow;
-        std::fill(orow, orow + ow, kLowest);
-        for (int64_t ky = 0; ky < kh; ++ky) {
-          const float* __restrict m = rowmax.data() + (oy * sh + ky * dh) * ow;
-          for (int64_t ox = 0; ox < ow; ++ox) orow[ox] = m[ox] > orow[ox] ? m[ox] : orow[ox];
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        float* __restrict m = colmax.data();  // m[c]: max of padded column c over the window's rows
+        std::copy_n(src + oy * sh * pitch, wp, m);
+        for (int64_t ky = 1; ky < kh; ++ky) {
+          const float* __restrict row = src + (oy * sh + ky * dh) * pitch;
+          for (int64_t c = 0; c < wp; ++c) m[c] = row[c] > m[c] ? row[c] : m[c];
+        }
+        float* __restrict orow = out + oy * ow;  // then over each window's columns
+        for (int64_t ox = 0; ox < ow; ++ox) orow[ox] = m[ox * sw];
+        for (int64_t kx = 1; kx < kw; ++kx) {
+          const float* __restrict mk = m + kx * dw;
+          for (int64_t ox = 0; ox < ow; ++ox) orow[ox] = mk[ox * sw] > orow[ox] ? mk[ox * sw] : orow[ox];
         }
       }
     }
