@@ -1,6 +1,6 @@
-// Conv micro-benchmark: conv2d_fast's two paths for 3x3 stride-1 convs, im2col + GEMM
+// Conv micro-benchmark: conv2d_fast's two paths for 3x3 stride-1 and stride-2 convs, im2col + GEMM
 // (conv2d_gemm) and the direct kernel (conv2d_direct3x3), on the shapes of the shared models
-// (batch 1, pads 1, Relu fused as in the models), and which one conv2d_fast picks. The rule in
+// (batch 1, pads as in the models, Relu fused), and which one conv2d_fast picks. The rule in
 // direct3x3_preferred (ops/conv_direct.cpp) was read off this table (docs/engine.md).
 //
 // usage: fxq_bench_conv [--reps 200] [--threads 1]
@@ -22,7 +22,8 @@ namespace {
 
 struct Case {
   const char* where;
-  int64_t c_in, c_out, size;
+  int64_t c_in, c_out, size;  // size: the input's height and width
+  int64_t stride = 1, pad = 1;
 };
 
 template <class F>
@@ -50,6 +51,13 @@ int main(int argc, char** argv) {
       // wider layers than the shared models have (ResNet-18/50 stages): where the rule's bound comes from
       {"wide 96x28", 96, 96, 28},        {"wide 128x28", 128, 128, 28},    {"wide 256x14", 256, 256, 14},
       {"wide 512x7", 512, 512, 7},
+      // stride 2: the stems of SqueezeNet (no pad), MobileNetV2 and NanoDet, ResNet's downsampling convs
+      {"squeezenet conv0 s2", 3, 64, 224, 2, 0}, {"mobilenetv2 conv0 s2", 3, 32, 224, 2, 1},
+      {"nanodet conv0 s2", 3, 24, 416, 2, 1},    {"resnet layer2 s2", 16, 32, 32, 2, 1},
+      {"resnet layer3 s2", 32, 64, 16, 2, 1},    {"wide 128x56 s2", 128, 128, 56, 2, 1},
+      {"wide 256x28 s2", 256, 256, 28, 2, 1},    {"8->16 x64 s2", 8, 16, 64, 2, 1},
+      {"64->64 x32 s2", 64, 64, 32, 2, 1},       {"64->128 x16 s2", 64, 128, 16, 2, 1},
+      {"96->96 x28 s2", 96, 96, 28, 2, 1},
   };
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
@@ -59,12 +67,13 @@ int main(int argc, char** argv) {
               "direct GMAC/s", "ratio", "conv2d_fast");
   for (const Case& c : cases) {
     Conv2dShape s;
-    s.c_in = c.c_in, s.c_out = c.c_out, s.in_h = s.in_w = s.out_h = s.out_w = c.size;
-    s.k_h = s.k_w = 3, s.pad_top = s.pad_left = 1;
-    std::vector<float> x(s.c_in * c.size * c.size), w(s.c_out * s.c_in * 9), b(s.c_out), y(s.c_out * c.size * c.size);
+    s.c_in = c.c_in, s.c_out = c.c_out, s.in_h = s.in_w = c.size;
+    s.k_h = s.k_w = 3, s.pad_top = s.pad_left = c.pad, s.stride_h = s.stride_w = c.stride;
+    s.out_h = s.out_w = (c.size + 2 * c.pad - 3) / c.stride + 1;
+    std::vector<float> x(s.c_in * c.size * c.size), w(s.c_out * s.c_in * 9), b(s.c_out), y(s.c_out * s.out_h * s.out_w);
     for (auto* v : {&x, &w, &b})
       for (float& e : *v) e = u(rng);
-    const double macs = static_cast<double>(s.c_out * s.c_in * 9 * c.size * c.size);
+    const double macs = static_cast<double>(s.c_out * s.c_in * 9 * s.out_h * s.out_w);
     const double g = best_us(reps, [&] { conv2d_gemm(s, x.data(), w.data(), b.data(), y.data(), &relu); });
     const double d = best_us(reps, [&] { conv2d_direct3x3(s, x.data(), w.data(), b.data(), y.data(), &relu); });
     std::printf("%-20s %5lld %5lld %5lld %10.2f %12.1f %12.1f %8.2f %s\n", c.where, static_cast<long long>(c.c_in),

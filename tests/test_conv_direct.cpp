@@ -1,7 +1,7 @@
 // The direct 3x3 conv kernel (ops/conv_direct.cpp) against conv2d_reference (double accumulation) on
 // seeded random shapes that reach every part of it: channel counts that are and are not multiples of
 // its 8-channel register block (1..70), widths below, at and above a 16-float vector and not
-// multiples of it (1..40), heights from 1, pads 0/1/2 (asymmetric too), batch 2, with and without
+// multiples of it (1..40), heights from 1, pads 0/1/2 (asymmetric too), strides 1 and 2, batch 2, with and without
 // bias, with and without a fused activation, and guard values before and after the output that must
 // survive. Also: conv2d_fast's choice, and bit-identical results at 1 and 2 threads.
 #include <catch2/catch.hpp>
@@ -18,11 +18,12 @@ using namespace fxq;
 namespace {
 
 Conv2dShape make_shape(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, int64_t w, int64_t top, int64_t left,
-                       int64_t bottom, int64_t right) {
+                       int64_t bottom, int64_t right, int64_t stride = 1) {
   Conv2dShape s;
   s.batch = batch, s.c_in = c_in, s.c_out = c_out, s.in_h = h, s.in_w = w, s.k_h = s.k_w = 3;
+  s.stride_h = s.stride_w = stride;
   s.pad_top = top, s.pad_left = left;
-  s.out_h = h + top + bottom - 2, s.out_w = w + left + right - 2;
+  s.out_h = (h + top + bottom - 3) / stride + 1, s.out_w = (w + left + right - 3) / stride + 1;
   return s;
 }
 
@@ -70,6 +71,10 @@ TEST_CASE("direct 3x3 conv matches conv2d_reference on random shapes", "[ops]") 
       make_shape(1, 64, 64, 8, 8, 1, 1, 1, 1),   make_shape(1, 16, 16, 32, 32, 1, 1, 1, 1),
       make_shape(1, 12, 16, 100, 37, 1, 1, 1, 1),  // several row blocks (buffer budget)
       make_shape(1, 70, 24, 40, 40, 0, 2, 2, 0),   // channel chunks x row blocks
+      // stride 2: odd and even sizes (the last padded column/row read or not), pads 0/1/2, row blocks
+      make_shape(1, 3, 24, 416, 64, 1, 1, 1, 1, 2), make_shape(1, 3, 64, 35, 35, 0, 0, 0, 0, 2),
+      make_shape(1, 16, 32, 32, 32, 1, 1, 1, 1, 2), make_shape(2, 9, 17, 17, 16, 2, 1, 0, 2, 2),
+      make_shape(1, 1, 1, 3, 3, 0, 0, 0, 0, 2),     make_shape(1, 5, 8, 4, 40, 1, 0, 1, 1, 2),
   };
   for (const Conv2dShape& s : edges) {
     REQUIRE(direct3x3_applies(s));
@@ -81,13 +86,14 @@ TEST_CASE("direct 3x3 conv matches conv2d_reference on random shapes", "[ops]") 
     const int64_t top = d(rng) % 3, left = d(rng) % 3, bottom = d(rng) % 3, right = d(rng) % 3;
     const int64_t h = std::max<int64_t>(1 + d(rng) % 40, 3 - top - bottom);
     const int64_t w = std::max<int64_t>(1 + d(rng) % 40, 3 - left - right);
-    const Conv2dShape s = make_shape(1 + d(rng) % 2, 1 + d(rng) % 70, 1 + d(rng) % 70, h, w, top, left, bottom, right);
+    const int64_t stride = t % 4 == 3 ? 2 : 1;
+    const Conv2dShape s = make_shape(1 + d(rng) % 2, 1 + d(rng) % 70, 1 + d(rng) % 70, h, w, top, left, bottom, right, stride);
     REQUIRE(direct3x3_applies(s));
     const Epilogue* act = t % 3 == 0 ? nullptr : (t % 3 == 1 ? &relu : &silu);
     check_against_reference(s, rng, t % 2 == 0, act, conv2d_direct3x3);
     ++checked;
   }
-  CHECK(checked == 162);
+  CHECK(checked == 168);
 }
 
 TEST_CASE("direct 3x3 conv: which shapes it takes, and conv2d_fast through it", "[ops]") {
@@ -95,6 +101,10 @@ TEST_CASE("direct 3x3 conv: which shapes it takes, and conv2d_fast through it", 
   CHECK(direct3x3_applies(s));
   Conv2dShape t = s;
   t.stride_h = 2, t.out_h = 16;
+  CHECK_FALSE(direct3x3_applies(t));  // strides differ
+  t.stride_w = 2, t.out_w = 16;
+  CHECK(direct3x3_applies(t));
+  t = s, t.stride_h = t.stride_w = 3, t.out_h = t.out_w = 11;
   CHECK_FALSE(direct3x3_applies(t));
   t = s, t.dil_w = 2, t.out_w = 30;
   CHECK_FALSE(direct3x3_applies(t));
@@ -117,7 +127,8 @@ TEST_CASE("direct 3x3 conv is bit-identical at 1 and 2 threads", "[ops]") {
   // the models' shapes (one task to eight, channel chunks and row blocks), batch 2, a ragged one
   for (const Conv2dShape& s : {make_shape(1, 16, 16, 32, 32, 1, 1, 1, 1), make_shape(1, 64, 64, 8, 8, 1, 1, 1, 1),
                                make_shape(1, 16, 64, 55, 55, 1, 1, 1, 1), make_shape(1, 12, 16, 208, 208, 1, 1, 1, 1),
-                               make_shape(2, 33, 45, 29, 23, 2, 0, 1, 2), make_shape(1, 3, 5, 7, 7, 1, 1, 1, 1)}) {
+                               make_shape(2, 33, 45, 29, 23, 2, 0, 1, 2), make_shape(1, 3, 5, 7, 7, 1, 1, 1, 1),
+                               make_shape(1, 3, 24, 416, 416, 1, 1, 1, 1, 2), make_shape(1, 32, 64, 16, 16, 1, 1, 1, 1, 2)}) {
     std::vector<float> x(s.batch * s.c_in * s.in_h * s.in_w), w(s.c_out * s.c_in * 9), b(s.c_out);
     for (auto* v : {&x, &w, &b})
       for (float& e : *v) e = u(rng);

@@ -1,4 +1,4 @@
-// Direct (im2col-free) 3x3 convolution: group 1, stride 1, dilation 1, any pads, NCHW float.
+// Direct (im2col-free) 3x3 convolution: group 1, stride 1 or 2, dilation 1, any pads, NCHW float.
 // For small 3x3 convs (16-64 channels) im2col + GEMM spends about 40 % of its time writing the nine
 // shifted copies of the input; this kernel reads each input value from one zero-padded copy instead.
 //
@@ -10,6 +10,9 @@
 //   fixed tap offsets, the same trick as the depthwise kernel (conv_kernels.cpp), so there are no
 //   border branches and no per-row tails (an 8x8 output plane is 80 sums, 5 vectors, not 8 rows of
 //   one vector each).
+// - Stride 2: each slab holds the padded rows split by (row, column) phase into four sub-planes, in
+//   rows of `cols` = out_w + 1, as the depthwise kernel does; tap (ky, kx) is then sub-plane
+//   (ky % 2, kx % 2) at offset (ky / 2) * cols + kx / 2, and the run is the same loop with other offsets.
 // - The run is computed in register blocks of kOcBlock output channels x kRunVecs vectors of 16 sums
 //   (24 accumulators of the 32 AVX-512 registers), accumulated over every input channel and tap: per
 //   tap kRunVecs input loads and kOcBlock weight broadcasts feed kOcBlock * kRunVecs FMAs.
@@ -49,12 +52,14 @@ inline const Vf& V(const float* p) { return *reinterpret_cast<const Vf*>(p); }
 
 // How one image's conv is cut into tasks (row blocks x channel chunks), from the shape alone.
 struct DirectTiles {
-  int64_t cols;                            // padded row: out_w + 2
+  int64_t stride;                          // 1 or 2 (both axes)
+  int64_t cols;                            // padded row (of one phase at stride 2): out_w + 2 / stride
   int64_t rows_per_block, row_blocks;      // output rows per task
   int64_t oc_blocks;                       // register blocks of kOcBlock output channels
   int64_t blocks_per_chunk, chunks;        // register blocks per task
   explicit DirectTiles(const Conv2dShape& s) {
-    cols = s.out_w + 2;
+    stride = s.stride_h;
+    cols = s.out_w + 2 / stride;
     oc_blocks = (s.c_out + kOcBlock - 1) / kOcBlock;
     const int64_t work = s.c_out * s.c_in * 9 * s.out_h * s.out_w;
     const int64_t want = std::clamp<int64_t>(work / kTaskMacs, 1, kMaxTasks);
@@ -65,28 +70,51 @@ struct DirectTiles {
     chunks = (oc_blocks + blocks_per_chunk - 1) / blocks_per_chunk;
     const int64_t want_rows = std::min(s.out_h, (want + chunks - 1) / chunks);
     rows_per_block = (s.out_h + want_rows - 1) / want_rows;
-    const int64_t budget = std::max<int64_t>(1, kBufFloats / (s.c_in * cols) - 2);
+    const int64_t budget = std::max<int64_t>(1, kBufFloats / (s.c_in * stride * stride * cols) - 2);
     rows_per_block = std::clamp<int64_t>(std::min(rows_per_block, budget), 1, s.out_h);
     row_blocks = (s.out_h + rows_per_block - 1) / rows_per_block;
   }
+  // Rows of one phase sub-plane for a block of `rows` output rows: rows + 2 / stride.
+  int64_t phase_rows(int64_t rows) const { return rows + 2 / stride; }
+  // Floats per input-channel slab: stride^2 sub-planes, then slack for the last vector's reads (the run
+  // rounded up to whole vectors plus the largest in-plane tap offset (2 / stride) * (cols + 1) stays
+  // below the last sub-plane's end + kVec + 2), rounded up to whole vectors.
+  int64_t slab_floats(int64_t rows) const {
+    return (stride * stride * phase_rows(rows) * cols + kVec + 2 + kVec - 1) / kVec * kVec;
+  }
+  // The nine taps' offsets in a slab, in (ky, kx) order.
+  void tap_offsets(int64_t rows, int64_t off[9]) const {
+    const int64_t sub = phase_rows(rows) * cols;
+    for (int ky = 0; ky < 3; ++ky)
+      for (int kx = 0; kx < 3; ++kx)
+        off[ky * 3 + kx] = ((ky % stride) * stride + kx % stride) * sub + ky / stride * cols + kx / stride;
+  }
 };
 
-// Floats per input-channel slab of a block of `rows` output rows: the rows + 2 padded input rows and
-// slack for the last vector's reads (run rounded up to whole vectors, plus the largest tap offset
-// 2 * cols + 2: below (rows + 2) * cols + kVec + 1), rounded up to whole vectors.
-int64_t slab_floats(int64_t rows, int64_t cols) { return ((rows + 2) * cols + kVec + 1 + kVec - 1) / kVec * kVec; }
-
-// Copies input rows oy0 - pad_top .. oy0 - pad_top + rows + 1 of every input channel into the padded
-// slabs (buf zeroed first: the padding cells stay zero).
-void fill_slabs(const Conv2dShape& s, const float* xn, int64_t oy0, int64_t rows, int64_t cols, int64_t slab,
+// Copies the padded input rows oy0 * stride .. (oy0 + rows - 1) * stride + 2 of every input channel
+// into the slabs (buf zeroed first: the padding cells stay zero); at stride 2 padded row r, column c
+// goes to sub-plane (r % 2, c % 2) at row r / 2, column c / 2.
+void fill_slabs(const Conv2dShape& s, const DirectTiles& t, const float* xn, int64_t oy0, int64_t rows, int64_t slab,
                 float* buf) {
-  const int64_t c0 = std::min(cols, s.pad_left), c1 = std::min(cols, s.in_w + s.pad_left);
+  const int64_t S = t.stride, cols = t.cols, width = S * cols;  // padded columns kept
+  const int64_t c0 = std::min(width, s.pad_left), c1 = std::min(width, s.in_w + s.pad_left);
+  const int64_t sub = t.phase_rows(rows) * cols;
   for (int64_t ci = 0; ci < s.c_in; ++ci)
-    for (int64_t r = 0; r < rows + 2; ++r) {
-      const int64_t iy = oy0 - s.pad_top + r;
+    for (int64_t r = 0; r < S * (rows - 1) + 3; ++r) {
+      const int64_t iy = oy0 * S - s.pad_top + r;
       if (iy < 0 || iy >= s.in_h || c1 <= c0) continue;
       const float* xrow = xn + (ci * s.in_h + iy) * s.in_w - s.pad_left;  // xrow[c]: padded column c
-      std::copy(xrow + c0, xrow + c1, buf + ci * slab + r * cols + c0);
+      float* dst = buf + ci * slab + (r % S) * S * sub + r / S * cols;
+      if (S == 1) {
+        std::copy(xrow + c0, xrow + c1, dst + c0);
+      } else {
+        float* d0 = dst;  // even padded columns
+        float* d1 = dst + sub;  // odd ones
+        const int64_t ib = (c0 + 1) / 2, ie = c1 / 2;  // columns 2i and 2i + 1 both inside [c0, c1)
+        if (c0 % 2) d1[c0 / 2] = xrow[c0];
+        if (ie > ib) deinterleave_row(xrow + 2 * ib, d0 + ib, d1 + ib, ie - ib);
+        if (c1 % 2 && (c1 - 1) / 2 >= ib) d0[(c1 - 1) / 2] = xrow[c1 - 1];
+      }
     }
 }
 
@@ -96,9 +124,10 @@ void fill_slabs(const Conv2dShape& s, const float* xn, int64_t oy0, int64_t rows
 // one long float chain per output had 1.5x the rounding error of oneDNN's GEMM on 64-channel layers
 // (chunks of 16: 0.7x; random data, double-accumulated reference).
 template <int NV>
-inline void run_block(const float* buf, int64_t slab, int64_t cols, int64_t c_in, const float* const* w,
+inline void run_block(const float* buf, int64_t slab, const int64_t* tap_off, int64_t c_in, const float* const* w,
                       const float* bias, int64_t i, float* sums, int64_t pitch) {
-  const int64_t off[9] = {0, 1, 2, cols, cols + 1, cols + 2, 2 * cols, 2 * cols + 1, 2 * cols + 2};
+  int64_t off[9];  // a local copy: the stores to `sums` cannot alias it, so it stays in registers
+  for (int t = 0; t < 9; ++t) off[t] = tap_off[t];
   for (int64_t c0 = 0; c0 < c_in; c0 += kCiChunk) {
     Vf a[kOcBlock][NV];
     for (int o = 0; o < kOcBlock; ++o)
@@ -127,24 +156,28 @@ inline void run_block(const float* buf, int64_t slab, int64_t cols, int64_t c_in
 
 // The last 1..NV vectors of a run: run_block<n> for the n = `left` remaining.
 template <int NV>
-inline void run_tail(int64_t left, const float* buf, int64_t slab, int64_t cols, int64_t c_in, const float* const* w,
+inline void run_tail(int64_t left, const float* buf, int64_t slab, const int64_t* off, int64_t c_in, const float* const* w,
                      const float* bias, int64_t i, float* sums, int64_t pitch) {
-  if (left == NV) run_block<NV>(buf, slab, cols, c_in, w, bias, i, sums, pitch);
-  else if constexpr (NV > 1) run_tail<NV - 1>(left, buf, slab, cols, c_in, w, bias, i, sums, pitch);
+  if (left == NV) run_block<NV>(buf, slab, off, c_in, w, bias, i, sums, pitch);
+  else if constexpr (NV > 1) run_tail<NV - 1>(left, buf, slab, off, c_in, w, bias, i, sums, pitch);
 }
 
 }  // namespace
 
 bool direct3x3_applies(const Conv2dShape& s) {
-  return s.group == 1 && s.k_h == 3 && s.k_w == 3 && s.stride_h == 1 && s.stride_w == 1 && s.dil_h == 1 &&
+  return s.group == 1 && s.k_h == 3 && s.k_w == 3 && (s.stride_h == 1 || s.stride_h == 2) && s.stride_w == s.stride_h && s.dil_h == 1 &&
          s.dil_w == 1 && s.pad_top >= 0 && s.pad_left >= 0 && s.out_h >= 1 && s.out_w >= 1;
 }
 
-// Measured (bench/bench_conv.cpp, docs/engine.md): against im2col + GEMM the direct kernel runs at
-// 0.96x-1.44x (1 thread) on every 3x3 stride-1 shape of the shared models and on wider layers up to 512
-// input channels: 1.2-1.4x on the small ones, within run-to-run noise on the rest. Beyond 512 input
-// channels it was not measured, so GEMM keeps those.
-bool direct3x3_preferred(const Conv2dShape& s) { return s.c_in <= 512; }
+// Measured (bench/bench_conv.cpp, docs/engine.md), against im2col + GEMM, 1 thread. Stride 1: 0.92x-1.44x
+// on every 3x3 shape of the shared models and on wider layers up to 512 input channels (1.2-1.4x on the
+// small ones, within run-to-run noise on the rest); beyond 512 not measured, so GEMM keeps those.
+// Stride 2: 1.1x-1.7x with 8-32 input channels (ResNet's downsampling convs), slower with 3 (the
+// models' stems, 0.73-0.97x: 27 MACs per output leave the copy and the per-output work exposed) and
+// with 64-256 (0.68-0.92x).
+bool direct3x3_preferred(const Conv2dShape& s) {
+  return s.stride_h == 1 ? s.c_in <= 512 : s.c_in >= 8 && s.c_in <= 32;
+}
 
 void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
                       const Epilogue* act) {
@@ -154,12 +187,14 @@ void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, cons
   parallel_for(s.batch * per_image, [&](int64_t task) {
     const int64_t n = task / per_image, rb = task % per_image / t.chunks, ch = task % t.chunks;
     const int64_t oy0 = rb * t.rows_per_block, rows = std::min(s.out_h, oy0 + t.rows_per_block) - oy0;
-    const int64_t slab = slab_floats(rows, t.cols), run = rows * t.cols;
+    const int64_t slab = t.slab_floats(rows), run = rows * t.cols;
+    int64_t off[9];
+    t.tap_offsets(rows, off);
     const int64_t vecs = (run + kVec - 1) / kVec, pitch = vecs * kVec;
     thread_local std::vector<float> buf, sums;
     buf.assign(static_cast<size_t>(s.c_in * slab), 0.0f);
     sums.resize(static_cast<size_t>(kOcBlock * pitch));
-    fill_slabs(s, x + n * in_image, oy0, rows, t.cols, slab, buf.data());
+    fill_slabs(s, t, x + n * in_image, oy0, rows, slab, buf.data());
     const int64_t b1 = std::min(t.oc_blocks, (ch + 1) * t.blocks_per_chunk);
     for (int64_t b = ch * t.blocks_per_chunk; b < b1; ++b) {
       const int64_t co0 = b * kOcBlock, valid = std::min<int64_t>(kOcBlock, s.c_out - co0);
@@ -172,8 +207,8 @@ void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, cons
       }
       int64_t v = 0;
       for (; v + kRunVecs <= vecs; v += kRunVecs)
-        run_block<kRunVecs>(buf.data(), slab, t.cols, s.c_in, wo, bo, v * kVec, sums.data(), pitch);
-      if (vecs > v) run_tail<kRunVecs - 1>(vecs - v, buf.data(), slab, t.cols, s.c_in, wo, bo, v * kVec, sums.data(), pitch);
+        run_block<kRunVecs>(buf.data(), slab, off, s.c_in, wo, bo, v * kVec, sums.data(), pitch);
+      if (vecs > v) run_tail<kRunVecs - 1>(vecs - v, buf.data(), slab, off, s.c_in, wo, bo, v * kVec, sums.data(), pitch);
       for (int64_t o = 0; o < valid; ++o) {
         float* yc = y + (n * s.c_out + co0 + o) * plane + oy0 * s.out_w;
         const float* src = sums.data() + o * pitch;

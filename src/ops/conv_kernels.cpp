@@ -125,6 +125,8 @@ void deinterleave_vectors(const float* __restrict src, float* __restrict even, f
   for (int64_t k = 0; k + N <= n; k += N) step(k);
   if (n % N) step(n - N);
 }
+}  // namespace
+
 void deinterleave_row(const float* __restrict src, float* __restrict even, float* __restrict odd, int64_t n) {
   if (n >= 16) deinterleave_vectors<16>(src, even, odd, n);
   else if (n >= 8) deinterleave_vectors<8>(src, even, odd, n);
@@ -132,6 +134,8 @@ void deinterleave_row(const float* __restrict src, float* __restrict even, float
   else
     for (int64_t k = 0; k < n; ++k) even[k] = src[2 * k], odd[k] = src[2 * k + 1];
 }
+
+namespace {
 
 // Copies one input plane into the sub-planes (their padding cells are zero and never written, so the
 // buffer is zeroed once per task). Only the cells some output reads are copied.
