@@ -4,6 +4,7 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <random>
 
 #include "op_test_util.h"
 
@@ -130,6 +131,46 @@ TEST_CASE("Reshape: 0 copies a dim, -1 is inferred, allowzero, mismatch is bad i
   REQUIRE(error_code("Reshape", {&x, &s}) == ExitCode::kBadInput);
   s = ints({2}, {-1, -1});
   REQUIRE(error_code("Reshape", {&x, &s}) == ExitCode::kBadInput);
+}
+
+TEST_CASE("Transpose on random shapes and perms matches a direct index loop (row copies, merged dims, 2-D tiles)", "[ops]") {
+  // The copy merges dims that stay contiguous and copies batches of 2-D transposes in 16x16 tiles
+  // (ops/tensor_copy.cpp); here every element is checked against the index arithmetic of the definition,
+  // on shapes from 1 to 40 per axis (tiles, ragged tile edges, size-1 dims) and the detectors' shuffles.
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int64_t> d(0, 1 << 20);
+  std::vector<std::pair<Shape, std::vector<int64_t>>> cases = {
+      {{1, 2, 58, 26, 26}, {0, 2, 1, 3, 4}}, {{1, 80, 2704}, {0, 2, 1}}, {{1, 3, 17, 40}, {0, 1, 3, 2}},
+      {{2, 33, 16}, {2, 1, 0}}, {{16, 16}, {1, 0}}, {{1, 1, 5}, {2, 0, 1}}};
+  for (int t = 0; t < 120; ++t) {
+    const size_t rank = 1 + d(rng) % 5;
+    Shape shape(rank);
+    for (auto& e : shape) e = d(rng) % 4 == 0 ? 1 : 1 + d(rng) % 40;
+    if (numel(shape) > 200000) continue;
+    std::vector<int64_t> perm(rank);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    cases.push_back({shape, perm});
+  }
+  for (const auto& [shape, perm] : cases) {
+    Tensor x = iota(shape);
+    const Tensor y = run_op("Transpose", {&x}, {{"perm", attr_ints(perm)}})[0];
+    const size_t rank = shape.size();
+    Shape out(rank);
+    for (size_t k = 0; k < rank; ++k) out[k] = shape[perm[k]];
+    REQUIRE(y.shape == out);
+    std::vector<int64_t> in_strides(rank, 1);
+    for (size_t k = rank - 1; k-- > 0;) in_strides[k] = in_strides[k + 1] * shape[k + 1];
+    for (int64_t e = 0; e < y.size(); ++e) {
+      int64_t rest = e, src = 0;
+      for (size_t k = rank; k-- > 0;) {
+        src += (rest % out[k]) * in_strides[perm[k]];
+        rest /= out[k];
+      }
+      INFO("shape " << shape_str(shape) << " element " << e);
+      REQUIRE(y.f[e] == static_cast<float>(src));
+    }
+  }
 }
 
 TEST_CASE("Transpose and Flatten", "[ops]") {

@@ -1,5 +1,6 @@
 #include "engine/executor.h"
 
+#include <algorithm>
 #include <malloc.h>
 
 #include <chrono>
@@ -56,6 +57,12 @@ Executor::Executor(const Graph& graph) : graph_(graph) {
   release_.resize(graph.nodes.size());
   for (const auto& [value, k] : last)
     if (!graph.is_initializer(value) && !graph.is_graph_output(value)) release_[k].push_back(value);
+  donates_.assign(graph.nodes.size(), false);
+  for (size_t k = 0; k < graph.nodes.size(); ++k) {
+    const auto& ins = graph.nodes[k].inputs;
+    if (ins.empty() || ins[0].empty() || std::count(ins.begin(), ins.end(), ins[0]) != 1) continue;
+    donates_[k] = std::find(release_[k].begin(), release_[k].end(), ins[0]) != release_[k].end();
+  }
 }
 
 void Executor::check_inputs(const std::map<std::string, Tensor>& inputs) const {
@@ -107,6 +114,10 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
     }
     out.assign(node.outputs.size(), Tensor());
     KernelArgs args{node, graph_.opset, in, out, fa ? &fa->act : nullptr};
+    if (donates_[k]) {
+      auto it = values.find(node.inputs[0]);
+      if (it != values.end()) args.donor = &it->second;
+    }
     const bool timed = hooks && hooks->on_node_time;
     const auto t0 = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     try {

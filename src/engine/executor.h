@@ -39,6 +39,7 @@ class Executor {
   const Graph& graph_;
   std::vector<const OpDef*> ops_;                 // per node
   std::vector<std::vector<std::string>> release_;  // per node: values whose last reader it is
+  std::vector<bool> donates_;                      // per node: its input 0 is released by it and read once (KernelArgs::donor)
   FusionPlan fusion_;                              // used by runs without on_value hooks
 };
 

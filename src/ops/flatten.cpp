@@ -11,7 +11,7 @@ void run(KernelArgs& a) {
   if (axis < 0) axis += x.rank();
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < x.rank(); ++d) (d < axis ? outer : inner) *= x.dim(d);
-  Tensor y = x;
+  Tensor y = a.take_input0();  // x is not used after this: it may have been moved
   y.shape = {outer, inner};
   a.output(0) = std::move(y);
 }

@@ -3,7 +3,7 @@
 
 namespace fxq {
 namespace {
-void run(KernelArgs& a) { a.output(0) = a.input(0); }
+void run(KernelArgs& a) { a.output(0) = a.take_input0(); }
 }  // namespace
 
 extern const OpDef kOp_Identity{"Identity", "copy the input", run, nullptr, {/*layer=*/false, /*keeps_format=*/true, /*fusable=*/false}};

@@ -15,6 +15,12 @@ const Tensor& KernelArgs::float_input(size_t k) const {
   return t;
 }
 
+Tensor KernelArgs::take_input0() {
+  const Tensor& x = input(0);
+  if (donor && donor == &x) return std::move(*donor);
+  return x;
+}
+
 void KernelArgs::fail_input(const std::string& msg) const { fxq::fail_input(node.describe() + ": " + msg); }
 void KernelArgs::fail_unsupported(const std::string& msg) const {
   fxq::fail_unsupported(node.describe() + ": " + msg);

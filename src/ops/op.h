@@ -18,6 +18,9 @@ struct KernelArgs {
   std::vector<const Tensor*> in;    // nullptr for absent optional inputs
   std::vector<Tensor>& out;         // one per node output, filled by the kernel
   const Epilogue* epilogue = nullptr;  // Conv only: an activation fused into it (engine/fusion.h)
+  // Input 0's value when the engine frees it after this node (its last reader, read once here): ops
+  // that pass their input on unchanged (Reshape, Flatten, ...) move it instead of copying it.
+  Tensor* donor = nullptr;
 
   size_t num_inputs() const { return in.size(); }
   bool has_input(size_t k) const { return k < in.size() && in[k] != nullptr; }
@@ -25,6 +28,8 @@ struct KernelArgs {
   const Tensor& input(size_t k) const;
   // Input k, which must be float32.
   const Tensor& float_input(size_t k) const;
+  // Input 0 as a value of the op's own: moved from `donor` when there is one, else a copy.
+  Tensor take_input0();
   Tensor& output(size_t k) { return out.at(k); }
   size_t num_outputs() const { return out.size(); }
   [[noreturn]] void fail_input(const std::string& msg) const;        // "<op 'name'>: msg", exit 4

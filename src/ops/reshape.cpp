@@ -31,7 +31,7 @@ void run(KernelArgs& a) {
     shape[infer] = x.size() / known;
   }
   if (numel(shape) != x.size()) mismatch();
-  Tensor y = x;
+  Tensor y = a.take_input0();  // x is not used after this: it may have been moved
   y.shape = shape;
   a.output(0) = std::move(y);
 }

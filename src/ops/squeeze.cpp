@@ -17,10 +17,11 @@ void run(KernelArgs& a) {
       a.fail_input("cannot squeeze axis " + std::to_string(ax) + " of shape " + shape_str(x.shape) + ": size is not 1");
     drop[d] = true;
   }
-  Tensor y = x;
-  y.shape.clear();
+  Shape shape;
   for (int d = 0; d < x.rank(); ++d)
-    if (!drop[d]) y.shape.push_back(x.dim(d));
+    if (!drop[d]) shape.push_back(x.dim(d));
+  Tensor y = a.take_input0();  // x is not used after this: it may have been moved
+  y.shape = std::move(shape);
   a.output(0) = std::move(y);
 }
 }  // namespace

@@ -36,11 +36,61 @@ Tensor take(const Tensor& x, Shape shape, const std::vector<int64_t>& src, doubl
 
 namespace {
 
+// Merges adjacent dims d, d + 1 of a view that walk the source as one (strides[d] == strides[d + 1] *
+// shape[d + 1]) and drops dims of size 1: a channel shuffle's [1,2,58,26,26] -> [1,58,2,26,26] becomes
+// [58,2,676] (rows of 676 floats instead of 26).
+void coalesce(Shape& shape, std::vector<int64_t>& strides) {
+  Shape s;
+  std::vector<int64_t> st;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    if (!s.empty() && st.back() == strides[d] * shape[d]) {
+      s.back() *= shape[d];
+      st.back() = strides[d];
+    } else {
+      s.push_back(shape[d]);
+      st.push_back(strides[d]);
+    }
+  }
+  if (s.empty()) s.push_back(1), st.push_back(1);
+  shape = std::move(s);
+  strides = std::move(st);
+}
+
 // y[k] = x[source of k] for a strided view, one innermost row at a time (parallel for large views).
+// A view whose innermost dim is strided but whose next one is contiguous in the source (a batch of 2-D
+// transposes, e.g. [1,80,2704] -> [1,2704,80]) is copied in 16x16 tiles instead, reading and writing
+// whole cache lines.
 template <class T>
-void copy_strided(const std::vector<T>& x, std::vector<T>& y, const Shape& shape, int64_t offset,
-                  const std::vector<int64_t>& strides) {
+void copy_strided(const std::vector<T>& x, std::vector<T>& y, Shape shape, int64_t offset,
+                  std::vector<int64_t> strides) {
+  coalesce(shape, strides);
   const size_t r = shape.size();
+  if (r >= 2 && strides[r - 1] != 1 && strides[r - 2] == 1 && shape[r - 1] >= 16 && shape[r - 2] >= 16) {
+    constexpr int64_t kTile = 16;
+    const int64_t rows = shape[r - 2], cols = shape[r - 1], cstride = strides[r - 1];
+    const int64_t batches = static_cast<int64_t>(y.size()) / (rows * cols);
+    const int64_t row_tiles = (rows + kTile - 1) / kTile;
+    const T* xp = x.data();
+    T* yp = y.data();
+    parallel_range(batches * row_tiles, std::max<int64_t>(1, (1 << 14) / (kTile * cols)), [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t b = t / row_tiles, i0 = t % row_tiles * kTile, i1 = std::min(rows, i0 + kTile);
+        int64_t src = offset, rest = b;
+        for (size_t d = r - 2; d-- > 0;) {
+          src += (rest % shape[d]) * strides[d];
+          rest /= shape[d];
+        }
+        T* dst = yp + b * rows * cols;
+        for (int64_t j0 = 0; j0 < cols; j0 += kTile) {
+          const int64_t j1 = std::min(cols, j0 + kTile);
+          for (int64_t i = i0; i < i1; ++i)
+            for (int64_t j = j0; j < j1; ++j) dst[i * cols + j] = xp[src + i + j * cstride];
+        }
+      }
+    });
+    return;
+  }
   const int64_t n = static_cast<int64_t>(y.size());
   const int64_t inner = r == 0 ? 1 : shape[r - 1], step = r == 0 ? 0 : strides[r - 1];
   if (n == 0 || inner == 0) return;

@@ -14,10 +14,11 @@ void run(KernelArgs& a) {
     if (inserted[d]) a.fail_input("axis " + std::to_string(ax) + " is repeated");
     inserted[d] = true;
   }
-  Tensor y = x;
-  y.shape.clear();
+  Shape shape;
   size_t next = 0;
-  for (int64_t d = 0; d < out_rank; ++d) y.shape.push_back(inserted[d] ? 1 : x.shape[next++]);
+  for (int64_t d = 0; d < out_rank; ++d) shape.push_back(inserted[d] ? 1 : x.shape[next++]);
+  Tensor y = a.take_input0();  // x is not used after this: it may have been moved
+  y.shape = std::move(shape);
   a.output(0) = std::move(y);
 }
 }  // namespace
