@@ -312,8 +312,43 @@ TEST_CASE("fake_quantize equals ONNX QuantizeLinear then DequantizeLinear in flo
     // The array form is the same function.
     std::vector<float> arr = xs;
     fake_quantize(arr.data(), arr.size(), f);
-    for (size_t i = 0; i < xs.size(); ++i) bad.check(arr[i] == fake_quantize(xs[i], f), f.str() + " array", arr[i], xs[i]);
+    for (size_t i = 0; i < xs.size(); ++i) {
+      bad.check(arr[i] == fake_quantize(xs[i], f), f.str() + " array", arr[i], xs[i]);
+      bad.check(std::signbit(arr[i]) == std::signbit(fake_quantize(xs[i], f)), f.str() + " array sign", arr[i], xs[i]);
+    }
   }
+  REQUIRE(bad.count == 0);
+}
+
+TEST_CASE("fake_quantize's array form equals the scalar form at every width, across its 24/25-bit switch", "[fixedpoint]") {
+  // The array form runs in float up to 24 bits and in double above (qformat.cpp); both must give the
+  // scalar form's value and sign for random values, steps, midpoints, range ends and special floats.
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> unit(-1.2, 1.2);
+  Mismatches bad;
+  for (int bits : {2, 8, 16, 23, 24, 25, 32})
+    for (bool is_signed : {true, false})
+      for (int frac : {-kMaxFrac, -7, 0, 5, 20, kMaxFrac}) {
+        const QFormat f{bits, frac, is_signed};
+        std::vector<float> xs;
+        const double step = std::ldexp(1.0, -frac);
+        for (int i = 0; i < 3000; ++i) {
+          const double q = std::round(unit(rng) * static_cast<double>(f.qmax()));
+          for (double off : {0.0, 0.5, -0.5, 0.25}) xs.push_back(static_cast<float>((q + off) * step));
+          xs.push_back(static_cast<float>(unit(rng) * f.max_value()));
+        }
+        for (float v : {0.0f, -0.0f, std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(),
+                        -std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::min(), 1e-30f, -1e30f,
+                        std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                        std::numeric_limits<float>::quiet_NaN()})
+          xs.push_back(v);
+        std::vector<float> arr = xs;
+        fake_quantize(arr.data(), arr.size(), f);
+        for (size_t i = 0; i < xs.size(); ++i) {
+          const float want = fake_quantize(xs[i], f);
+          bad.check(arr[i] == want && std::signbit(arr[i]) == std::signbit(want), f.str() + " array", arr[i], xs[i]);
+        }
+      }
   REQUIRE(bad.count == 0);
 }
 
