@@ -70,6 +70,39 @@ TEST_CASE("minmax on hand values with NaN and Inf", "[quant]") {
   require_all_finite(s);
 }
 
+TEST_CASE("FiniteRange: adding an array equals adding its values one by one", "[quant]") {
+  // The array form (a vectorized loop) against the scalar one, on arrays with NaN, +-Inf, -0, all
+  // non-finite, empty, and in chunks after scalar adds.
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> u(-3.0f, 3.0f);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (int t = 0; t < 200; ++t) {
+    std::vector<float> v(static_cast<size_t>(rng() % 70));
+    for (float& x : v) {
+      const unsigned r = rng() % 10;
+      x = r == 0 ? nan : r == 1 ? inf : r == 2 ? -inf : r == 3 ? -0.0f : r == 4 && t % 7 == 0 ? nan : u(rng);
+    }
+    if (t % 13 == 0) std::fill(v.begin(), v.end(), -0.0f);
+    if (t % 17 == 0) std::fill(v.begin(), v.end(), nan);
+    quant::FiniteRange one, arr;
+    const size_t split = v.empty() ? 0 : rng() % v.size();
+    for (size_t k = 0; k < split; ++k) arr.add(v[k]);  // some scalar adds first, then the rest at once
+    arr.add(v.data() + split, v.size() - split);
+    for (float x : v) one.add(x);
+    quant::TensorStats a, b;
+    one.fill(a, "m");
+    arr.fill(b, "m");
+    INFO("case " << t << " size " << v.size());
+    CHECK(a.count == b.count);
+    CHECK(a.nan_count == b.nan_count);
+    CHECK(a.inf_count == b.inf_count);
+    CHECK(a.min == b.min);
+    CHECK(a.max == b.max);
+    CHECK(std::signbit(a.min) == std::signbit(b.min));
+    CHECK(a.note == b.note);
+  }
+}
+
 TEST_CASE("streaming equals one-shot for every method", "[quant]") {
   auto v = gaussian(100000, 7);
   v[123] = 40.0f;  // a late outlier forces the histogram to grow after many values

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "quant/observers/observer.h"
 
@@ -19,6 +20,28 @@ bool FiniteRange::add(float x) {
     max_ = std::max(max_, x);
   }
   return true;
+}
+
+void FiniteRange::add(const float* data, size_t n) {
+  float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+  int64_t nans = 0, infs = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const float x = data[k] + 0.0f;  // -0 -> +0, as add(float)
+    const bool nan = x != x, inf = std::fabs(x) == std::numeric_limits<float>::infinity();
+    nans += nan;
+    infs += inf;
+    const float f = nan || inf ? lo : x;  // non-finite values leave lo as it is
+    lo = f < lo ? f : lo;
+    const float g = nan || inf ? hi : x;
+    hi = g > hi ? g : hi;
+  }
+  const int64_t had = finite_count();
+  count_ += static_cast<int64_t>(n);
+  nan_count_ += nans;
+  inf_count_ += infs;
+  if (finite_count() == had) return;  // no finite value among them
+  min_ = had == 0 ? lo : std::min(min_, lo);
+  max_ = had == 0 ? hi : std::max(max_, hi);
 }
 
 double FiniteRange::max_abs() const {

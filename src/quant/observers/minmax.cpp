@@ -7,7 +7,7 @@ namespace {
 class MinMaxObserver : public Observer {
  public:
   void observe(const float* data, size_t n) override {
-    for (size_t k = 0; k < n; ++k) range_.add(data[k]);
+    range_.add(data, n);
   }
   TensorStats finish() const override {
     TensorStats s;

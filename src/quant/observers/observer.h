@@ -61,6 +61,9 @@ class FiniteRange {
  public:
   // Records x; returns false (and counts it) when x is NaN or Inf.
   bool add(float x);
+  // Records n values: the same statistics as add() on each (a loop that vectorizes; calibration
+  // runs it on every activation of every image).
+  void add(const float* data, size_t n);
   int64_t finite_count() const { return count_ - nan_count_ - inf_count_; }
   double max_abs() const;  // max(|min|, |max|) of the finite values, 0 if none
   // Sets method, count, min, max, nan/inf counts, all_zero, constant, range_max_abs = max_abs(), note.
