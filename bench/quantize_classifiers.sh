@@ -4,6 +4,7 @@
 # a user runs it. Prints and writes bench/results/quantize_<flags>.md: accuracy, weight memory,
 # bit-ops, wall time and peak RSS (GNU time) per model.
 # usage: bench/quantize_classifiers.sh [extra fxq quantize flags, e.g. --per-channel or --wbits 6 --abits 6]
+# FXQ_BUILD=build-native picks the build (default build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${FXQ_SHARED_DATA:-../shared/data}
@@ -45,7 +46,7 @@ with open(os.path.join(ev, "labels.tsv"), "w") as out:
             os.symlink(os.path.realpath(os.path.join(src, f)), os.path.join(ev, f))
             out.write(f + "\t" + c + "\n")
 PY
-  /usr/bin/time -v -o "$work/$key.time" build/fxq quantize "$data/$file" --calib "$calib" --preset "$preset" \
+  /usr/bin/time -v -o "$work/$key.time" "${FXQ_BUILD:-build}/fxq" quantize "$data/$file" --calib "$calib" --preset "$preset" \
       --eval "$eval" --labels "$eval/labels.tsv" -o "$work/$key.onnx" --quiet "$@" > "$work/$key.out"
   cat "$work/$key.out"
   /usr/bin/python3 - "$work/$key.json" "$work/$key.time" "$key" >> "$out" <<'PY'
