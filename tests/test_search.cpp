@@ -9,6 +9,7 @@
 #include "engine/prepare.h"
 #include "eval/image_eval.h"
 #include "quant/search.h"
+#include "quant/search_walk.h"
 #include "quant/simulate.h"
 #include "shared_models.h"
 #include "test_support.h"
@@ -21,6 +22,28 @@ namespace {
 
 
 }  // namespace
+
+TEST_CASE("add_channel_errors: per output channel, the sum of squared differences in element order", "[quant]") {
+  // Against the definition (channel of element k = (k / inner) % channels), bit for bit: the runs
+  // it adds per (image, channel) must give the same double sums as adding element by element.
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  for (const Shape& shape : {Shape{2, 3, 4, 5}, Shape{1, 7, 1, 1}, Shape{3, 5}, Shape{1, 1, 9, 2}, Shape{2, 4, 0, 3}}) {
+    Tensor y = Tensor::zeros(shape), ref = Tensor::zeros(shape);
+    for (float& v : y.f) v = u(rng);
+    for (float& v : ref.f) v = u(rng);
+    const int64_t channels = shape[1];
+    const int64_t inner = shape.size() > 2 ? numel(shape) / (shape[0] * shape[1]) : 1;
+    std::vector<double> want(static_cast<size_t>(channels), 0.25), got = want;  // sums carried in, too
+    for (int64_t k = 0; k < numel(shape); ++k) {
+      const double d = static_cast<double>(y.f[k]) - ref.f[k];
+      want[static_cast<size_t>((k / inner) % channels)] += d * d;
+    }
+    quant::walk::add_channel_errors(y, ref, channels, got);
+    INFO(shape_str(shape));
+    CHECK(got == want);
+  }
+}
 
 TEST_CASE("search: every layer gets formats and biases sit at input frac plus weight frac", "[quant]") {
   const std::string dir = test::temp_dir("search");
