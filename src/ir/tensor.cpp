@@ -16,12 +16,6 @@ const char* dtype_name(DType t) {
   return "?";
 }
 
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
-}
-
 std::string shape_str(const Shape& s) {
   std::string r = "[";
   for (size_t k = 0; k < s.size(); ++k) {

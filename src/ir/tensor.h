@@ -14,7 +14,11 @@ inline bool is_float(DType t) { return t == DType::kFloat32; }
 
 using Shape = std::vector<int64_t>;
 
-int64_t numel(const Shape& s);                  // product of dims (1 for a scalar)
+inline int64_t numel(const Shape& s) {            // product of dims (1 for a scalar); inline: hot loops ask Tensor::size()
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
 std::string shape_str(const Shape& s);          // "[1,3,224,224]"; -1 prints as "?"
 std::vector<int64_t> strides_of(const Shape& s);  // row-major element strides
 
