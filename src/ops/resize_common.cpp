@@ -146,6 +146,10 @@ bool resize_last_two(const Tensor& x, Tensor& y, const std::vector<AxisMap>& map
         const float* r0 = xp + mh.i0[oy] * iw;
         float* yr = yp + oy * ow;
         if (!linear) {
+          if (oy > 0 && mh.i0[oy] == mh.i0[oy - 1]) {  // the same source row (upsampling): copy the row made
+            std::copy_n(yr - ow, ow, yr);
+            continue;
+          }
           for (int64_t ox = 0; ox < ow; ++ox) yr[ox] = r0[mw.i0[ox]];
           continue;
         }
