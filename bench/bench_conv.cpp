@@ -6,7 +6,6 @@
 // usage: fxq_bench_conv [--reps 200] [--threads 1]
 // Per shape and path: the fastest of `reps` runs after 3 warm-up runs, on one seeded random input.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -25,18 +24,6 @@ struct Case {
   int64_t c_in, c_out, size;  // size: the input's height and width
   int64_t stride = 1, pad = 1;
 };
-
-template <class F>
-double best_us(int reps, F&& f) {
-  for (int r = 0; r < 3; ++r) f();
-  double best = 1e30;
-  for (int r = 0; r < reps; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
-}
 
 }  // namespace
 
@@ -74,8 +61,8 @@ int main(int argc, char** argv) {
     for (auto* v : {&x, &w, &b})
       for (float& e : *v) e = u(rng);
     const double macs = static_cast<double>(s.c_out * s.c_in * 9 * s.out_h * s.out_w);
-    const double g = best_us(reps, [&] { conv2d_gemm(s, x.data(), w.data(), b.data(), y.data(), &relu); });
-    const double d = best_us(reps, [&] { conv2d_direct3x3(s, x.data(), w.data(), b.data(), y.data(), &relu); });
+    const double g = bench::best_us(reps, [&] { conv2d_gemm(s, x.data(), w.data(), b.data(), y.data(), &relu); });
+    const double d = bench::best_us(reps, [&] { conv2d_direct3x3(s, x.data(), w.data(), b.data(), y.data(), &relu); });
     std::printf("%-20s %5lld %5lld %5lld %10.2f %12.1f %12.1f %8.2f %s\n", c.where, static_cast<long long>(c.c_in),
                 static_cast<long long>(c.c_out), static_cast<long long>(c.size), macs / 1e6, macs / g / 1e3,
                 macs / d / 1e3, g / d, direct3x3_preferred(s) ? "direct" : "gemm");

@@ -10,7 +10,6 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -23,18 +22,6 @@ namespace {
 
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
-
-template <class F>
-double best_us(int reps, F&& f) {
-  for (int r = 0; r < 3; ++r) f();
-  double best = 1e30;
-  for (int r = 0; r < reps; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
-}
 
 struct Case {
   const char* where;
@@ -82,7 +69,7 @@ int main(int argc, char** argv) {
       dnnl::memory ws(pd.weights_desc(), eng);
       dnnl::reorder(wu, ws).execute(strm, wu, ws);  // weights once, as a prepared model would
       dnnl::convolution_forward conv(pd);
-      const double us = best_us(reps, [&] {
+      const double us = fxq::bench::best_us(reps, [&] {
         if (reorders && xs != xu) dnnl::reorder(xu, xs).execute(strm, xu, xs);
         conv.execute(strm, {{DNNL_ARG_SRC, xs}, {DNNL_ARG_WEIGHTS, ws}, {DNNL_ARG_BIAS, bu}, {DNNL_ARG_DST, ys}});
         if (reorders && ys != yu) dnnl::reorder(ys, yu).execute(strm, ys, yu);
@@ -95,7 +82,7 @@ int main(int argc, char** argv) {
     s.k_h = s.k_w = c.k, s.stride_h = s.stride_w = c.stride, s.pad_top = s.pad_left = c.pad;
     fxq::Epilogue relu;
     relu.kind = fxq::Epilogue::kRelu;
-    const double f = macs / best_us(reps, [&] { fxq::conv2d_fast(s, x.data(), w.data(), b.data(), y.data(), &relu); }) / 1e3;
+    const double f = macs / fxq::bench::best_us(reps, [&] { fxq::conv2d_fast(s, x.data(), w.data(), b.data(), y.data(), &relu); }) / 1e3;
     std::printf("%-28s %8.1f %8.1f %18.1f %14.1f\n", c.where, f, onednn(tag::nchw, true), onednn(tag::any, true),
                 onednn(tag::any, false));
   }

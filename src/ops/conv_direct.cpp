@@ -108,12 +108,7 @@ void fill_slabs(const Conv2dShape& s, const DirectTiles& t, const float* xn, int
       if (S == 1) {
         std::copy(xrow + c0, xrow + c1, dst + c0);
       } else {
-        float* d0 = dst;  // even padded columns
-        float* d1 = dst + sub;  // odd ones
-        const int64_t ib = (c0 + 1) / 2, ie = c1 / 2;  // columns 2i and 2i + 1 both inside [c0, c1)
-        if (c0 % 2) d1[c0 / 2] = xrow[c0];
-        if (ie > ib) deinterleave_row(xrow + 2 * ib, d0 + ib, d1 + ib, ie - ib);
-        if (c1 % 2 && (c1 - 1) / 2 >= ib) d0[(c1 - 1) / 2] = xrow[c1 - 1];
+        split_columns(xrow, c0, c1, dst, dst + sub);  // even padded columns, then odd ones
       }
     }
 }

@@ -125,14 +125,22 @@ void deinterleave_vectors(const float* __restrict src, float* __restrict even, f
   for (int64_t k = 0; k + N <= n; k += N) step(k);
   if (n % N) step(n - N);
 }
-}  // namespace
-
 void deinterleave_row(const float* __restrict src, float* __restrict even, float* __restrict odd, int64_t n) {
   if (n >= 16) deinterleave_vectors<16>(src, even, odd, n);
   else if (n >= 8) deinterleave_vectors<8>(src, even, odd, n);
   else if (n >= 4) deinterleave_vectors<4>(src, even, odd, n);
   else
     for (int64_t k = 0; k < n; ++k) even[k] = src[2 * k], odd[k] = src[2 * k + 1];
+}
+
+}  // namespace
+
+void split_columns(const float* xrow, int64_t c0, int64_t c1, float* even, float* odd) {
+  if (c1 <= c0) return;
+  const int64_t ib = (c0 + 1) / 2, ie = c1 / 2;  // columns 2i and 2i + 1 both inside [c0, c1)
+  if (c0 % 2) odd[c0 / 2] = xrow[c0];
+  if (ie > ib) deinterleave_row(xrow + 2 * ib, even + ib, odd + ib, ie - ib);
+  if (c1 % 2 && (c1 - 1) / 2 >= ib) even[(c1 - 1) / 2] = xrow[c1 - 1];
 }
 
 namespace {
@@ -151,12 +159,7 @@ void fill_padded(const Conv2dShape& s, const DwGeometry& g, const float* xp, flo
     if (sw == 1) {
       copy_row(xrow + c0, row + c0, c1 - c0);
     } else if (sw == 2) {  // the common strided case: a de-interleave
-      float* d0 = row;
-      float* d1 = row + g.sub;
-      const int64_t ib = (c0 + 1) / 2, ie = c1 / 2;  // columns 2i and 2i + 1 both inside [c0, c1)
-      if (c0 % 2) d1[c0 / 2] = xrow[c0];
-      if (ie > ib) deinterleave_row(xrow + 2 * ib, d0 + ib, d1 + ib, ie - ib);
-      if (c1 % 2 && c1 - 1 >= c0 && (c1 - 1) / 2 >= ib) d0[(c1 - 1) / 2] = xrow[c1 - 1];
+      split_columns(xrow, c0, c1, row, row + g.sub);
     } else {
       for (int64_t p = 0; p < sw; ++p) {  // padded column c = i * sw + p
         float* dst = row + p * g.sub;

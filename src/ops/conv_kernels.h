@@ -43,9 +43,10 @@ void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, cons
 // docs/engine.md "Direct 3x3 convolutions").
 bool direct3x3_preferred(const Conv2dShape& s);
 
-// even[k] = src[2k], odd[k] = src[2k + 1] for k < n, in vectors (reads src[0, 2n) only): the stride-2
-// de-interleave of the depthwise and direct kernels' input copies.
-void deinterleave_row(const float* src, float* even, float* odd, int64_t n);
+// The stride-2 de-interleave of the depthwise and direct kernels' input copies: padded columns
+// c0 <= c < c1 of `row` go to even[c / 2] (c even) or odd[c / 2] (c odd), in vectors; nothing else is
+// read or written.
+void split_columns(const float* row, int64_t c0, int64_t c1, float* even, float* odd);
 
 // The kernel the Conv op runs: conv2d_fast, or conv2d_reference while reference mode is on (tests use
 // it to get a float64-accumulated result of a whole model, the yardstick for fxq's and ONNX Runtime's
