@@ -2,7 +2,10 @@
 // output computed directly, AdaRound's rounding against nearest on that objective, bias correction
 // zeroing the mean output error, and the table itself.
 #include <catch2/catch.hpp>
+#include <Eigen/Cholesky>
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 
 #include "engine/executor.h"
@@ -235,6 +238,179 @@ TEST_CASE("adaround keeps nearest rounding when its fit does not hold on held-ou
   REQUIRE(p.note.find("nearest kept") != std::string::npos);
   REQUIRE(p.wq.f == nearest.f);
   REQUIRE(std::isfinite(p.heldout_increment));
+}
+
+namespace {
+
+// A Gemm y = x w' with one output and the given weights, seen on `images` samples: the quantized
+// path's inputs are `attenuate` times the float ones.
+struct GemmLayer {
+  Graph graph;
+  std::vector<Tensor> xf, xq;
+  const Node& node() const { return graph.nodes[0]; }
+  const Tensor& weight() const { return *graph.initializer("w"); }
+};
+
+GemmLayer make_gemm(const std::vector<float>& w, int images, bool same_inputs, float attenuate) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> gauss(0.0f, 1.0f);
+  const int64_t k = static_cast<int64_t>(w.size());
+  ModelBuilder b;
+  b.input("x", {1, k});
+  b.init("w", {1, k}, w);
+  auto* gemm = b.node("Gemm", {"x", "w"}, {"y"}, "fc");
+  ModelBuilder::attr(gemm, "transB", int64_t{1});
+  b.output("y", {1, 1});
+  GemmLayer l;
+  l.graph = prepare_model(b.save(test::temp_dir("methods") + "/gemm" + std::to_string(k) + ".onnx")).graph;
+  for (int i = 0; i < images; ++i) {
+    Tensor x = Tensor::zeros({1, k}), e = x;
+    for (int64_t j = 0; j < k; ++j) x.f[j] = same_inputs && j > 0 ? x.f[0] : gauss(rng);
+    for (int64_t j = 0; j < k; ++j) e.f[j] = attenuate * x.f[j];
+    l.xf.push_back(x);
+    l.xq.push_back(e);
+  }
+  return l;
+}
+
+LayerProblem gemm_problem(const GemmLayer& l, const LayerGram& gram, int bits, int frac) {
+  LayerProblem p(l.node(), l.weight(), nullptr);
+  p.rows = weight_rows(l.node(), l.weight());
+  p.bits = bits;
+  p.row_frac = std::vector<int>(1, frac);
+  p.gram = [&gram]() -> const LayerGram& { return gram; };
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("gptq, hand-computed: two copies of one input share the rounding error instead of both rounding up", "[methods]") {
+  // y = 0.3 x1 + 0.3 x2 with x1 == x2 (exact inputs), step 0.5: nearest gives 0.5 + 0.5 (output 1.0 x
+  // for 0.6 x); gptq rounds w1 up to 0.5, moves its error -0.2 onto w2 (0.3 - 0.2 / 1.01 = 0.102, the
+  // 1 % damping), which rounds to 0: output 0.5 x, the best the grid allows.
+  const GemmLayer l = make_gemm({0.3f, 0.3f}, 40, true, 1.0f);
+  const LayerGram gram = layer_gram(l.graph, l.node(), l.weight(), ptrs(l.xq), ptrs(l.xf), 1024);
+  LayerProblem p = gemm_problem(l, gram, 4, 1);
+  apply_nearest(p);
+  REQUIRE(p.wq.f == std::vector<float>{0.5f, 0.5f});
+  apply_gptq(p);
+  INFO(p.note);
+  REQUIRE(p.wq.f == std::vector<float>{0.5f, 0.0f});
+}
+
+TEST_CASE("gptq, hand-computed: a weight moves several grid steps to undo a systematic upstream error", "[methods]") {
+  // The quantized path sees x/2: the best weight on it is 2 w = 1.2 (1.194 with the 1 % damping),
+  // 4.8 steps of 0.25, so gptq gives 1.25; adaround is limited to floor/ceil of w: 0.5 or 0.75.
+  const GemmLayer l = make_gemm({0.6f}, 40, false, 0.5f);
+  const LayerGram gram = layer_gram(l.graph, l.node(), l.weight(), ptrs(l.xq), ptrs(l.xf), 1024);
+  LayerProblem p = gemm_problem(l, gram, 6, 2);
+  apply_gptq(p);
+  INFO(p.note);
+  REQUIRE(p.wq.f == std::vector<float>{1.25f});
+  LayerProblem a = gemm_problem(l, gram, 6, 2);
+  apply_adaround(a);
+  REQUIRE(a.wq.f == std::vector<float>{0.75f});
+  // at the edge of the grid (4 bits at step 0.25: qmax 7 -> 1.75) it saturates
+  const GemmLayer far = make_gemm({1.2f}, 40, false, 0.5f);
+  const LayerGram far_gram = layer_gram(far.graph, far.node(), far.weight(), ptrs(far.xq), ptrs(far.xf), 1024);
+  LayerProblem s = gemm_problem(far, far_gram, 4, 2);
+  apply_gptq(s);
+  REQUIRE(s.wq.f == std::vector<float>{1.75f});
+}
+
+TEST_CASE("gptq's sequential rounding equals Optimal Brain Surgeon rounding computed from its definition", "[methods]") {
+  // Reference: inputs in order of decreasing A_jj; at each one, the weights not yet rounded are the
+  // minimiser of (v - t)' A (v - t) given the rounded ones, v_R = t_R - A_RR^-1 A_RF (q_F - t_F), and
+  // the next weight is that value rounded. t = w - A^-1 (A - B) w; A damped by 1 % of its mean diagonal.
+  const ConvLayer l = make_conv(7, 1, 48, true);
+  const LayerGram gram = layer_gram(l.graph, l.node(), l.weight(), ptrs(l.xq), ptrs(l.xf), 48 * 36);
+  const WeightRows rows = weight_rows(l.node(), l.weight());
+  double max_w = 0;
+  for (float v : l.weight().f) max_w = std::max(max_w, static_cast<double>(std::abs(v)));
+  for (int bits : {3, 4, 6}) {
+    for (bool centred : {false, true}) {
+      const fixedpoint::QFormat f{bits, fixedpoint::choose_frac_for_range(max_w, bits, true), true};
+      const LayerObjective objective(gram, l.weight(), centred);
+      Tensor wq = round_nearest(l.weight(), rows, bits, std::vector<int>(6, f.frac));
+      gptq_sequential_round(objective, wq, std::vector<double>(6, f.step()), f.qmin(), f.qmax(), 0.01);
+      const Eigen::MatrixXd& a = objective.group_a(0);
+      const int64_t k = rows.k;
+      Eigen::MatrixXd ad = a;
+      ad.diagonal().array() += 0.01 * a.diagonal().mean();
+      std::vector<int64_t> order(static_cast<size_t>(k));
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return a(x, x) > a(y, y); });
+      int64_t differ = 0;
+      for (int64_t r = 0; r < rows.rows; ++r) {
+        const Eigen::VectorXd t = objective.group_w(0).row(r).transpose() - ad.ldlt().solve(objective.group_u(0).row(r).transpose());
+        Eigen::VectorXd q = Eigen::VectorXd::Zero(k);
+        for (int64_t i = 0; i < k; ++i) {
+          const int64_t nf = i, nr = k - i;
+          Eigen::MatrixXd arr(nr, nr), arf(nr, std::max<int64_t>(nf, 1));
+          Eigen::VectorXd dq = Eigen::VectorXd::Zero(std::max<int64_t>(nf, 1)), tr(nr);
+          for (int64_t x = 0; x < nr; ++x) {
+            tr(x) = t(order[i + x]);
+            for (int64_t y = 0; y < nr; ++y) arr(x, y) = ad(order[i + x], order[i + y]);
+            for (int64_t y = 0; y < nf; ++y) arf(x, y) = ad(order[i + x], order[y]);
+          }
+          for (int64_t y = 0; y < nf; ++y) dq(y) = q(order[y]) - t(order[y]);
+          const Eigen::VectorXd vr = nf > 0 ? Eigen::VectorXd(tr - arr.ldlt().solve(arf.leftCols(nf) * dq.head(nf))) : tr;
+          const double level = std::clamp(fixedpoint::round_half_even(vr(0) / f.step()), static_cast<double>(f.qmin()),
+                                          static_cast<double>(f.qmax()));
+          q(order[i]) = level * f.step();
+        }
+        for (int64_t j = 0; j < k; ++j) differ += wq.f[rows.index(r, j)] != static_cast<float>(q(j));
+      }
+      INFO("bits " << bits << (centred ? " centred" : "") << ": " << differ << " of " << rows.rows * k << " weights differ");
+      REQUIRE(differ == 0);
+    }
+  }
+}
+
+TEST_CASE("gptq lowers the layer objective below nearest and adaround, on the grid (systematic upstream error)", "[methods]") {
+  const ConvLayer l = make_conv(5, 1, 48, true);
+  const LayerGram gram = layer_gram(l.graph, l.node(), l.weight(), ptrs(l.xq), ptrs(l.xf), 48 * 36);
+  double max_w = 0;
+  for (float v : l.weight().f) max_w = std::max(max_w, static_cast<double>(std::abs(v)));
+  for (int bits : {3, 4, 5}) {
+    const fixedpoint::QFormat f{bits, fixedpoint::choose_frac_for_range(max_w, bits, true), true};
+    auto run = [&](void (*method)(LayerProblem&)) {
+      LayerProblem p(l.node(), l.weight(), nullptr);
+      p.rows = weight_rows(l.node(), l.weight());
+      p.bits = bits;
+      p.row_frac = std::vector<int>(6, f.frac);
+      p.gram = [&]() -> const LayerGram& { return gram; };
+      method(p);
+      return p;
+    };
+    const LayerProblem nearest = run(&apply_nearest), ada = run(&apply_adaround), gptq = run(&apply_gptq);
+    const LayerObjective objective(gram, l.weight(), false);
+    INFO("bits " << bits << ": nearest " << objective.increment(nearest.wq) << ", adaround " << objective.increment(ada.wq)
+                 << ", gptq " << objective.increment(gptq.wq) << " (" << gptq.note << ")");
+    REQUIRE(gptq.note.find("nearest kept") == std::string::npos);
+    REQUIRE(objective.increment(gptq.wq) < objective.increment(ada.wq));
+    REQUIRE(direct_increment(l, gptq.wq, 1) < direct_increment(l, ada.wq, 1));  // from the definition
+    for (float v : gptq.wq.f) REQUIRE(fixedpoint::fake_quantize(v, f) == v);  // on the grid, within its range
+  }
+}
+
+TEST_CASE("gptq keeps nearest rounding when its fit does not hold on held-out images", "[methods]") {
+  // 96 inputs seen on 6 samples: the least-squares target fits the 3 samples of each half, not the layer.
+  std::mt19937 rng(9);
+  std::normal_distribution<float> gauss(0.0f, 0.2f);
+  std::vector<float> w(96);
+  for (auto& v : w) v = gauss(rng);
+  GemmLayer l = make_gemm(w, 6, false, 1.0f);
+  for (auto& x : l.xq)
+    for (auto& v : x.f) v += 0.5f * gauss(rng);
+  const LayerGram gram = layer_gram(l.graph, l.node(), l.weight(), ptrs(l.xq), ptrs(l.xf), 1024);
+  LayerProblem p = gemm_problem(l, gram, 3, 3);
+  apply_nearest(p);
+  const Tensor nearest = p.wq;
+  apply_gptq(p);
+  INFO(p.note);
+  REQUIRE(p.note.find("nearest kept") != std::string::npos);
+  REQUIRE(p.wq.f == nearest.f);
 }
 
 TEST_CASE("bias correction zeroes the mean output error on the calibration images and lowers the MSE", "[methods]") {

@@ -72,25 +72,32 @@ void conv_samples(const Graph& g, const Node& n, const Tensor& w, const std::vec
     const int64_t plane = win.out[0] * win.out[1], total = batch * plane;
     const int64_t per_image = static_cast<int64_t>((max_samples + xq.size() - 1) / xq.size());
     const int64_t m = std::min<int64_t>(total, std::max<int64_t>(1, per_image));
-    RowMatD q(m, k), f(m, k);
+    constexpr int64_t kChunk = 2048;  // samples gathered at a time (bounds the patch buffers)
+    const int64_t rows_buf = std::min(m, kChunk);
+    RowMatD q(rows_buf, k), f(rows_buf, k);
     for (int64_t gi = 0; gi < groups; ++gi) {
-      for (int64_t j = 0; j < m; ++j) {
-        const int64_t p = pick(j, m, total, i), b = p / plane, o0 = (p % plane) / win.out[1], o1 = p % win.out[1];
-        int64_t col = 0;
-        for (int64_t cl = 0; cl < cg; ++cl) {
-          const int64_t base = (b * c_in + gi * cg + cl) * in_h * in_w;
-          for (int64_t y = 0; y < kh; ++y) {
-            const int64_t ih = win.input_pos(0, o0, y);
-            for (int64_t xk = 0; xk < kw; ++xk, ++col) {
-              const int64_t iw = win.input_pos(1, o1, xk);
-              const bool inside = ih >= 0 && ih < in_h && iw >= 0 && iw < in_w;
-              q(j, col) = inside ? x.f[base + ih * in_w + iw] : 0.0;
-              f(j, col) = inside ? xr.f[base + ih * in_w + iw] : 0.0;
+      for (int64_t j0 = 0; j0 < m; j0 += kChunk) {
+        const int64_t nj = std::min(kChunk, m - j0);
+        if (nj != q.rows()) q.resize(nj, k), f.resize(nj, k);
+        for (int64_t jj = 0; jj < nj; ++jj) {
+          const int64_t j = j0 + jj;
+          const int64_t p = pick(j, m, total, i), b = p / plane, o0 = (p % plane) / win.out[1], o1 = p % win.out[1];
+          int64_t col = 0;
+          for (int64_t cl = 0; cl < cg; ++cl) {
+            const int64_t base = (b * c_in + gi * cg + cl) * in_h * in_w;
+            for (int64_t y = 0; y < kh; ++y) {
+              const int64_t ih = win.input_pos(0, o0, y);
+              for (int64_t xk = 0; xk < kw; ++xk, ++col) {
+                const int64_t iw = win.input_pos(1, o1, xk);
+                const bool inside = ih >= 0 && ih < in_h && iw >= 0 && iw < in_w;
+                q(jj, col) = inside ? x.f[base + ih * in_w + iw] : 0.0;
+                f(jj, col) = inside ? xr.f[base + ih * in_w + iw] : 0.0;
+              }
             }
           }
         }
+        accumulate(lg.halves[i % 2][gi], q, f);
       }
-      accumulate(lg.halves[i % 2][gi], q, f);
     }
   }
 }
@@ -137,7 +144,7 @@ WeightRows weight_rows(const Node& n, const Tensor& w) {
   return r;
 }
 
-size_t gram_samples_for(int64_t k) { return static_cast<size_t>(std::clamp<int64_t>(4 * k, 1024, 8192)); }
+size_t gram_samples_for(int64_t k) { return static_cast<size_t>(std::clamp<int64_t>(64 * k, 16384, 65536)); }
 
 LayerGram layer_gram(const Graph& g, const Node& n, const Tensor& w, const std::vector<const Tensor*>& xq,
                      const std::vector<const Tensor*>& xf, size_t max_samples) {
@@ -198,7 +205,7 @@ double LayerObjective::increment(const Tensor& wq) const {
 }
 
 int64_t LayerObjective::refine(Tensor& wq, const std::vector<double>& steps, int64_t qmin, int64_t qmax,
-                               int max_sweeps) const {
+                               int max_sweeps, Moves moves) const {
   const int64_t rg = rows_.rows_per_group(), k = rows_.k;
   int64_t moved = 0;
   std::vector<int64_t> q(static_cast<size_t>(k)), lo(static_cast<size_t>(k));
@@ -220,7 +227,8 @@ int64_t LayerObjective::refine(Tensor& wq, const std::vector<double>& steps, int
       for (int sweep = 0; sweep < max_sweeps; ++sweep) {
         int64_t changed = 0;
         for (int64_t j = 0; j < k; ++j) {
-          for (int64_t cand : {lo[j], lo[j] + 1}) {
+          const int64_t base = moves == Moves::kFloorCeil ? lo[j] : q[j] - 1;
+          for (int64_t cand : {base, moves == Moves::kFloorCeil ? lo[j] + 1 : q[j] + 1}) {
             cand = std::clamp(cand, qmin, qmax);
             if (cand == q[j]) continue;
             const double delta = static_cast<double>(cand - q[j]) * s;

@@ -66,12 +66,18 @@ std::vector<std::string> split_method_list(const std::string& comma_separated);
 // Per-method entry points (one file each).
 void apply_nearest(LayerProblem& p);
 void apply_adaround(LayerProblem& p);
+void apply_gptq(LayerProblem& p);
 void apply_bias_correction(LayerProblem& p);
 void apply_zero_centred(LayerProblem& p);  // records what visit_layer did
 
 // zero-centred: the mean of w rounded to an 8-bit power-of-two grid, or 0 when it is below one step of
 // the grid w itself would get at `bits` (then centring changes nothing worth an extra add).
 float zero_centred_offset(const Tensor& w, int bits);
+
+// gptq's sequential rounding with error feedback alone (methods/gptq.cpp steps 1-2, A damped by
+// `damp` x its mean diagonal), written into wq; rows whose group has no input signal are left as they are.
+void gptq_sequential_round(const LayerObjective& objective, Tensor& wq, const std::vector<double>& steps, int64_t qmin,
+                           int64_t qmax, double damp);
 
 // Nearest rounding (round half to even, saturating) of every row at its own frac.
 Tensor round_nearest(const Tensor& w, const WeightRows& rows, int bits, const std::vector<int>& row_frac);

@@ -18,6 +18,11 @@ const std::vector<QuantMethod>& quant_methods() {
        "round each weight down or up so that the layer's output on its upstream-quantized inputs stays closest "
        "to the float output (AdaRound's objective, solved by greedy coordinate descent)",
        &apply_adaround},
+      {"gptq", MethodKind::kRounding, false,
+       "round the weights of each channel one input at a time, the ones not yet rounded updated to make up for the "
+       "error so far (GPTQ's sequential solution of adaround's objective: a weight may move several grid steps), "
+       "then a descent over neighbouring grid values; stronger than adaround at 4-6 bits",
+       &apply_gptq},
       {"bias-correction", MethodKind::kCorrection, true,
        "subtract from the bias the mean output error of each channel measured on the upstream-quantized "
        "calibration images (empirical bias correction)",
@@ -58,9 +63,12 @@ std::vector<const QuantMethod*> parse_methods(const std::vector<std::string>& na
   if (rounding > 1) fail(ExitCode::kUsage, "--method names more than one rounding method (choose one of them)");
   if (rounding == 0) picked.push_back(&quant_methods().front());  // nearest
   const bool centring = std::any_of(picked.begin(), picked.end(), [](const QuantMethod* m) { return m->kind == MethodKind::kCentring; });
-  if (centring && std::any_of(picked.begin(), picked.end(), [](const QuantMethod* m) { return std::string(m->name) == "adaround"; }))
-    fail(ExitCode::kUsage, "--method zero-centred does not combine with adaround (its objective is fitted to the uncentred "
-                           "layer); use it with nearest or bias-correction");
+  const auto fitted = std::find_if(picked.begin(), picked.end(), [](const QuantMethod* m) {
+    return m->kind == MethodKind::kRounding && m->apply != &apply_nearest;
+  });
+  if (centring && fitted != picked.end())
+    fail(ExitCode::kUsage, std::string("--method zero-centred does not combine with ") + (*fitted)->name +
+                               " (its objective is fitted to the uncentred layer); use it with nearest or bias-correction");
   // Table order, the rounding method first, then the corrections, then the centring (the search applies it).
   auto rank = [](MethodKind k) { return k == MethodKind::kRounding ? 0 : k == MethodKind::kCorrection ? 1 : 2; };
   std::sort(picked.begin(), picked.end(), [&](const QuantMethod* a, const QuantMethod* b) {
