@@ -1,13 +1,17 @@
 // Kernels of the "nn" ops: hand-computed small cases (expected numbers worked out by hand in the
-// comments), conv2d_fast against conv2d_reference on seeded random shapes, MAC counts, errors.
+// comments), conv2d_fast against conv2d_reference and the pooling kernels against direct loops on seeded
+// random shapes, MAC counts, errors.
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <random>
+#include <sstream>
 
 #include "op_test_util.h"
 #include "test_support.h"
 #include "common/parallel.h"
 #include "ops/conv_kernels.h"
+#include "ops/pool_kernels.h"
 
 using namespace fxq;
 using namespace fxq::test;
@@ -271,6 +275,148 @@ TEST_CASE("MaxPool 2-D fast path matches a direct loop on random shapes", "[ops]
             }
           REQUIRE(y.f[(ch * oh + oy) * ow + ox] == m);
         }
+  }
+}
+
+namespace {
+
+struct PoolCase {
+  int64_t planes, ih, iw, kh, kw, sh, sw, dh, dw, top, left, bottom, right, ceil_mode;
+};
+
+std::string pool_case_str(const PoolCase& c) {
+  std::ostringstream s;
+  s << c.planes << " planes " << c.ih << "x" << c.iw << " k " << c.kh << "x" << c.kw << " s " << c.sh << "," << c.sw
+    << " d " << c.dh << "," << c.dw << " pads " << c.top << "," << c.left << "," << c.bottom << "," << c.right
+    << " ceil " << c.ceil_mode;
+  return s.str();
+}
+
+// One MaxPool case through the op (max_pool_2d, via the attributes) and through both 2-D paths called
+// directly (max_pool_2d: the direct path where it applies; max_pool_2d_rows: the row-buffer path), at 1
+// and 2 threads, each against the direct loop, bit-exact, with guard values around the output.
+void check_max_pool(const PoolCase& c, std::mt19937& rng) {
+  INFO(pool_case_str(c));
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> pick(0, 49);
+  Tensor x = Tensor::zeros({1, c.planes, c.ih, c.iw});
+  for (float& e : x.f) {  // 2 % quiet NaNs (never win), 2 % zeros
+    const int r = pick(rng);
+    e = r == 0 ? std::numeric_limits<float>::quiet_NaN() : r == 1 ? 0.0f : u(rng);
+  }
+  const Tensor y = run1("MaxPool", {&x}, {{"kernel_shape", attr_ints({c.kh, c.kw})}, {"strides", attr_ints({c.sh, c.sw})},
+                                          {"dilations", attr_ints({c.dh, c.dw})},
+                                          {"pads", attr_ints({c.top, c.left, c.bottom, c.right})},
+                                          {"ceil_mode", attr_i(c.ceil_mode)}});
+  const int64_t oh = y.dim(2), ow = y.dim(3);
+  std::vector<float> want(static_cast<size_t>(c.planes * oh * ow));
+  for (int64_t p = 0; p < c.planes; ++p)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        float m = std::numeric_limits<float>::lowest();
+        for (int64_t ky = 0; ky < c.kh; ++ky)
+          for (int64_t kx = 0; kx < c.kw; ++kx) {
+            const int64_t iy = oy * c.sh - c.top + ky * c.dh, ix = ox * c.sw - c.left + kx * c.dw;
+            if (iy >= 0 && iy < c.ih && ix >= 0 && ix < c.iw) m = std::max(m, x.f[(p * c.ih + iy) * c.iw + ix]);
+          }
+        want[(p * oh + oy) * ow + ox] = m;
+      }
+  REQUIRE(y.f == want);  // == : NaN-free (no NaN wins), and -0 == +0
+  Window w;
+  w.in = {1, c.ih, c.iw};
+  w.kernel = {1, c.kh, c.kw};
+  w.strides = {1, c.sh, c.sw};
+  w.dilations = {1, c.dh, c.dw};
+  w.pad_begin = {0, c.top, c.left};
+  w.pad_end = {0, c.bottom, c.right};
+  w.out = {1, oh, ow};
+  constexpr size_t kGuard = 40;
+  constexpr float kGuardValue = 12345.0f;
+  for (auto* kernel : {&max_pool_2d, &max_pool_2d_rows}) {
+    std::vector<float> got[2];
+    for (int threads : {1, 2}) {
+      std::vector<float> buf(want.size() + 2 * kGuard, kGuardValue);
+      set_num_threads(threads);
+      kernel(x.f.data(), c.planes, w, buf.data() + kGuard);
+      set_num_threads(0);
+      INFO((kernel == &max_pool_2d ? "max_pool_2d" : "max_pool_2d_rows") << " at " << threads << " threads");
+      for (size_t k = 0; k < kGuard; ++k) REQUIRE(buf[k] == kGuardValue);
+      for (size_t k = kGuard + want.size(); k < buf.size(); ++k) REQUIRE(buf[k] == kGuardValue);
+      got[threads - 1].assign(buf.begin() + kGuard, buf.end() - kGuard);
+      REQUIRE(got[threads - 1] == want);
+    }
+    // bit-identical at 1 and 2 threads, the sign of zero included
+    REQUIRE(std::memcmp(got[0].data(), got[1].data(), got[0].size() * sizeof(float)) == 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("MaxPool 2-D kernels match a direct loop: model shapes and every path", "[ops]") {
+  std::mt19937 rng(17);
+  // The shared models' pools (fewer channels): SqueezeNet's 3x3 stride 2 ceil mode, YOLOX's SPP, NanoDet's
+  // padded stem pool; then 2x2 stride 2, 3x3 stride 1 pad 1, windows over 1x1 planes and past the input.
+  const std::vector<PoolCase> fixed = {
+      {3, 111, 111, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 1}, {5, 55, 55, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 1},
+      {9, 27, 27, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 1},   {4, 13, 13, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0},
+      {4, 13, 13, 9, 9, 1, 1, 1, 1, 4, 4, 4, 4, 0},   {4, 13, 13, 13, 13, 1, 1, 1, 1, 6, 6, 6, 6, 0},
+      {2, 208, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0}, {3, 32, 33, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0},
+      {3, 17, 47, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0},   {7, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0},
+      {7, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0},     {7, 1, 1, 3, 3, 2, 2, 1, 1, 2, 2, 2, 2, 1},
+      {2, 5, 70, 1, 13, 1, 1, 1, 1, 0, 6, 0, 6, 0},   {2, 70, 5, 13, 1, 1, 1, 1, 1, 6, 0, 6, 0, 0},
+      {2, 9, 40, 2, 2, 1, 1, 2, 2, 1, 1, 1, 1, 1},    {2, 12, 12, 3, 3, 2, 2, 3, 3, 2, 2, 2, 2, 0},
+  };
+  for (const PoolCase& c : fixed) check_max_pool(c, rng);
+  // Seeded random cases: kernels 1-13, strides 1-3 (3: the row-buffer path's scalar columns), dilations
+  // 1-2, pads 0 to kernel - 1 or none, ceil mode, planes 1-40 wide and tall (not multiples of 16, 1 wide).
+  std::uniform_int_distribution<int64_t> d(0, 1 << 20);
+  for (int t = 0; t < 400; ++t) {
+    PoolCase c;
+    c.planes = 1 + d(rng) % 4;
+    c.kh = 1 + d(rng) % (t % 2 ? 13 : 4), c.kw = 1 + d(rng) % (t % 3 ? 13 : 4);
+    c.sh = 1 + d(rng) % 3, c.sw = t % 5 == 0 ? 3 : 1 + d(rng) % 2;
+    c.dh = t % 4 == 0 ? 2 : 1, c.dw = t % 6 == 0 ? 2 : 1;
+    const int64_t pad = t % 3 == 0 ? 0 : 1;
+    c.top = pad * (d(rng) % c.kh), c.bottom = pad * (d(rng) % c.kh);
+    c.left = pad * (d(rng) % c.kw), c.right = pad * (d(rng) % c.kw);
+    c.ceil_mode = d(rng) % 2;
+    // at least one window: the padded input spans the kernel's extent
+    const int64_t eh = (c.kh - 1) * c.dh + 1, ew = (c.kw - 1) * c.dw + 1;
+    c.ih = std::max<int64_t>(1, eh - c.top - c.bottom) + d(rng) % 40;
+    c.iw = std::max<int64_t>(1, ew - c.left - c.right) + d(rng) % 40;
+    check_max_pool(c, rng);
+  }
+}
+
+TEST_CASE("GlobalAveragePool kernel: a double direct loop, guard values, 1 and 2 threads", "[ops]") {
+  std::mt19937 rng(23);
+  std::uniform_real_distribution<float> u(-2.0f, 3.0f);
+  // plane sizes around the 16-float lanes, and the shared models' 7x7, 8x8, 13x13; plane counts that
+  // give several tasks (32 K floats each)
+  const std::vector<std::pair<int64_t, int64_t>> cases = {{1, 5},   {2, 3},    {7, 9},     {15, 4},  {16, 4},
+                                                          {17, 4},  {49, 1280}, {64, 600},  {169, 1000},
+                                                          {1000, 70}, {4099, 20}};
+  constexpr size_t kGuard = 16;
+  for (const auto& [n, planes] : cases) {
+    INFO(planes << " planes of " << n);
+    std::vector<float> x(static_cast<size_t>(n * planes));
+    for (float& v : x) v = u(rng);
+    std::vector<float> got[2];
+    for (int threads : {1, 2}) {
+      std::vector<float> buf(static_cast<size_t>(planes) + kGuard, -7.0f);
+      set_num_threads(threads);
+      global_average_pool(x.data(), planes, n, buf.data());
+      set_num_threads(0);
+      for (size_t k = static_cast<size_t>(planes); k < buf.size(); ++k) REQUIRE(buf[k] == -7.0f);
+      got[threads - 1].assign(buf.begin(), buf.begin() + planes);
+    }
+    REQUIRE(got[0] == got[1]);
+    for (int64_t p = 0; p < planes; ++p) {
+      double sum = 0.0;
+      for (int64_t k = 0; k < n; ++k) sum += x[static_cast<size_t>(p * n + k)];
+      const double want = sum / static_cast<double>(n);
+      REQUIRE(std::abs(got[0][p] - want) <= 1e-6 * std::max(1.0, std::abs(want)));
+    }
   }
 }
 

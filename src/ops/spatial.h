@@ -63,15 +63,22 @@ void pool_planes(const Tensor& x, const Window& w, Tensor& y, F f) {
   }
 }
 
-// Reduces every [N, C] plane over all spatial dims into y of shape [N, C, 1, ...]: y[p] = f(data, n).
-template <class F>
-void reduce_planes(const KernelArgs& a, const Tensor& x, Tensor& y, F f) {
+// For a reduction of every [N, C] plane over all spatial dims: checks x, sets y to zeros of shape
+// [N, C, 1, ...] and returns the floats per plane (an empty spatial dim is a bad-input error).
+inline int64_t reduced_planes_output(const KernelArgs& a, const Tensor& x, Tensor& y) {
   if (x.rank() < 2) a.fail_input("input " + shape_str(x.shape) + " must be [N, C, spatial...]");
   Shape out_shape = x.shape;
   for (size_t k = 2; k < out_shape.size(); ++k) out_shape[k] = 1;
   y = Tensor::zeros(out_shape);
-  const int64_t planes = x.dim(0) * x.dim(1), inner = numel(Shape(x.shape.begin() + 2, x.shape.end()));
+  const int64_t inner = numel(Shape(x.shape.begin() + 2, x.shape.end()));
   if (inner == 0) a.fail_input("input " + shape_str(x.shape) + " has an empty spatial dim");
+  return inner;
+}
+
+// Reduces every [N, C] plane over all spatial dims into y of shape [N, C, 1, ...]: y[p] = f(data, n).
+template <class F>
+void reduce_planes(const KernelArgs& a, const Tensor& x, Tensor& y, F f) {
+  const int64_t inner = reduced_planes_output(a, x, y), planes = x.dim(0) * x.dim(1);
   for (int64_t p = 0; p < planes; ++p) y.f[p] = f(x.f.data() + p * inner, inner);
 }
 
