@@ -5,6 +5,7 @@
 
 #include "common/parallel.h"
 #include "ops/sgemm.h"
+#include "ops/vec.h"
 
 #include <algorithm>
 #include <atomic>
@@ -83,18 +84,7 @@ struct DwGeometry {
   int64_t run_vectors() const { return (run + kDwVec - 1) / kDwVec; }
 };
 
-// N floats as one value (GCC vector extension: one AVX-512 register for N = 16, or two AVX ones),
-// accessed unaligned through V(p). Vectors are never passed to or returned from functions (their ABI
-// would depend on the build's instruction set).
-template <int N>
-struct Vec {
-  typedef float T __attribute__((vector_size(N * sizeof(float)), aligned(4), may_alias));
-  typedef int32_t Index __attribute__((vector_size(N * sizeof(int32_t))));
-};
-template <int N>
-typename Vec<N>::T& V(float* p) { return *reinterpret_cast<typename Vec<N>::T*>(p); }
-template <int N>
-const typename Vec<N>::T& V(const float* p) { return *reinterpret_cast<const typename Vec<N>::T*>(p); }
+// Vec<N>, V(p): ops/vec.h.
 typedef Vec<kDwVec>::T DwVec;
 
 // Rows in depthwise planes are short (7 to 112 floats), so they are moved in whole vectors of 16, 8

@@ -21,6 +21,7 @@
 #include "ops/op.h"
 #include "ops/pool_kernels.h"
 #include "ops/spatial.h"
+#include "ops/vec.h"
 
 namespace fxq {
 namespace {
@@ -44,21 +45,12 @@ float window_max(const Window& w, const float* plane, const int64_t o[3]) {
   return m;
 }
 
-// N floats as one value (GCC vector extension: one AVX-512 register for N = 16, two AVX ones
-// otherwise), accessed unaligned through V(p); `v > m ? v : m` compiles to one vmaxps (m when v is
+// Vectors of N floats (Vec<N> and V(p), ops/vec.h: one AVX-512 register for N = 16, two AVX ones
+// otherwise); `v > m ? v : m` compiles to one vmaxps (m when v is
 // NaN). Rows are short (13 to 208 floats in the shared models), so they are done in whole vectors of
 // 16, 8 or 4 floats, the last one overlapping the one before it (computing the same maxima twice)
 // instead of a scalar tail; nothing outside the row is read or written. As in conv_kernels.cpp,
 // vectors are never passed to or returned from functions.
-template <int N>
-struct Vec {
-  typedef float T __attribute__((vector_size(N * sizeof(float)), aligned(4), may_alias));
-  typedef int32_t Index __attribute__((vector_size(N * sizeof(int32_t))));
-};
-template <int N>
-typename Vec<N>::T& V(float* p) { return *reinterpret_cast<typename Vec<N>::T*>(p); }
-template <int N>
-const typename Vec<N>::T& V(const float* p) { return *reinterpret_cast<const typename Vec<N>::T*>(p); }
 
 // Calls block.template operator()<N>(i) for i = 0, N, 2N, ... and, if n is not a multiple of N, for
 // i = n - N, with N the widest of 16, 8, 4 that fits in n; false (nothing done) when n < 4.

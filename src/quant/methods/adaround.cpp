@@ -7,60 +7,15 @@
 // (layer_gram.h), so greedy coordinate descent from nearest rounding solves it in milliseconds per
 // layer and, move by move, never increases it: the result is never worse than nearest on it.
 // With bias correction selected, the centred objective (M2) is minimised: the mean error is removed
-// by the bias afterwards, so only the rest counts.
-#include <cstdio>
-
-#include "fixedpoint/qformat.h"
+// by the bias afterwards, so only the rest counts. Fitted and checked on held-out images by
+// fit_rounding (fitted_rounding.cpp).
 #include "quant/methods/method.h"
 
 namespace fxq::quant {
 
 void apply_adaround(LayerProblem& p) {
-  apply_nearest(p);
-  if (!p.rows.supported()) {
-    p.note = "adaround: weight layout not supported, nearest rounding kept";
-    return;
-  }
-  const LayerGram& gram = p.gram();
-  const Tensor nearest = p.wq;
-  const std::vector<double> steps = p.row_steps();
-  const fixedpoint::QFormat f{p.bits, 0, true};
-  // Fitted to one half of the images, judged on the other, both ways: the fit has as many free
-  // choices as weights, and on few samples (a classifier's Gemm sees one row per image) it can
-  // fit the sample instead of the layer. Kept only when it beats nearest on the held-out halves.
-  const bool split = gram.halves[0][0].n > 0 && gram.halves[1][0].n > 0;
-  if (split) {
-    double fitted = 0, plain = 0;
-    for (int h = 0; h < 2; ++h) {
-      const LayerObjective fit(p.rows, gram.halves[h], p.weight, p.mean_removed);
-      const LayerObjective judge(p.rows, gram.halves[1 - h], p.weight, p.mean_removed);
-      Tensor wq = nearest;
-      fit.refine(wq, steps, f.qmin(), f.qmax());
-      const double weight = static_cast<double>(gram.halves[1 - h][0].n);
-      fitted += weight * judge.increment(wq);
-      plain += weight * judge.increment(nearest);
-    }
-    const double n = static_cast<double>(gram.halves[0][0].n + gram.halves[1][0].n);
-    fitted /= n;
-    plain /= n;
-    if (!(fitted < plain)) {
-      p.heldout_increment = plain;
-      char buf[200];
-      std::snprintf(buf, sizeof buf, "adaround: no better than nearest on held-out images (added output MSE %.4g vs %.4g), nearest kept",
-                    fitted, plain);
-      p.note = buf;
-      return;
-    }
-    p.heldout_increment = fitted;
-  }
-  const LayerObjective objective(gram, p.weight, p.mean_removed);
-  const double before = objective.increment(p.wq);
-  const int64_t moved = objective.refine(p.wq, steps, f.qmin(), f.qmax());
-  const double after = objective.increment(p.wq);
-  char buf[200];
-  std::snprintf(buf, sizeof buf, "adaround: %lld weight moves, added output MSE %.4g -> %.4g (held out: %.4g)",
-                static_cast<long long>(moved), before, after, p.heldout_increment);
-  p.note = buf;
+  fit_rounding(p, "adaround", [](const LayerObjective& objective, Tensor& wq, const std::vector<double>& steps, int64_t qmin,
+                                 int64_t qmax) { return objective.refine(wq, steps, qmin, qmax); });
 }
 
 }  // namespace fxq::quant

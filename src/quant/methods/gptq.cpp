@@ -12,12 +12,11 @@
 //   3. Greedy coordinate descent on the exact (undamped) J, each weight free to move one grid step
 //      down or up at a time (LayerObjective::refine, Moves::kNeighbours): never increases J.
 // A is damped by 1 % of its mean diagonal for steps 1-2 (GPTQ's default; dead inputs get that
-// diagonal). As for adaround, the rounding is fitted to one half of the images and judged on the other,
-// both ways, and kept only when it beats nearest rounding on the held-out halves.
+// diagonal). As for adaround, fit_rounding (fitted_rounding.cpp) fits it to one half of the images,
+// judges it on the other, both ways, and keeps it only when it beats nearest rounding there.
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <numeric>
 
 #include "fixedpoint/qformat.h"
@@ -92,49 +91,6 @@ int64_t solve(const LayerObjective& objective, Tensor& wq, const std::vector<dou
 
 }  // namespace
 
-void apply_gptq(LayerProblem& p) {
-  apply_nearest(p);
-  if (!p.rows.supported()) {
-    p.note = "gptq: weight layout not supported, nearest rounding kept";
-    return;
-  }
-  const LayerGram& gram = p.gram();
-  const Tensor nearest = p.wq;
-  const std::vector<double> steps = p.row_steps();
-  const fixedpoint::QFormat f{p.bits, 0, true};
-  const bool split = gram.halves[0][0].n > 0 && gram.halves[1][0].n > 0;
-  if (split) {
-    double fitted = 0, plain = 0;
-    for (int h = 0; h < 2; ++h) {
-      const LayerObjective fit(p.rows, gram.halves[h], p.weight, p.mean_removed);
-      const LayerObjective judge(p.rows, gram.halves[1 - h], p.weight, p.mean_removed);
-      Tensor wq = nearest;
-      solve(fit, wq, steps, f.qmin(), f.qmax());
-      const double weight = static_cast<double>(gram.halves[1 - h][0].n);
-      fitted += weight * judge.increment(wq);
-      plain += weight * judge.increment(nearest);
-    }
-    const double n = static_cast<double>(gram.halves[0][0].n + gram.halves[1][0].n);
-    fitted /= n;
-    plain /= n;
-    if (!(fitted < plain)) {
-      p.heldout_increment = plain;
-      char buf[200];
-      std::snprintf(buf, sizeof buf, "gptq: no better than nearest on held-out images (added output MSE %.4g vs %.4g), nearest kept",
-                    fitted, plain);
-      p.note = buf;
-      return;
-    }
-    p.heldout_increment = fitted;
-  }
-  const LayerObjective objective(gram, p.weight, p.mean_removed);
-  const double before = objective.increment(p.wq);
-  const int64_t moved = solve(objective, p.wq, steps, f.qmin(), f.qmax());
-  const double after = objective.increment(p.wq);
-  char buf[200];
-  std::snprintf(buf, sizeof buf, "gptq: added output MSE %.4g (nearest) -> %.4g, %lld descent moves (held out: %.4g)", before,
-                after, static_cast<long long>(moved), p.heldout_increment);
-  p.note = buf;
-}
+void apply_gptq(LayerProblem& p) { fit_rounding(p, "gptq", solve); }
 
 }  // namespace fxq::quant

@@ -74,6 +74,14 @@ void apply_zero_centred(LayerProblem& p);  // records what visit_layer did
 // the grid w itself would get at `bits` (then centring changes nothing worth an extra add).
 float zero_centred_offset(const Tensor& w, int bits);
 
+// The fitted roundings' protocol (fitted_rounding.cpp): nearest rounding first; then `fit` (which
+// changes wq, on the grid of steps[r] within [qmin, qmax], and returns how many weights it moved) fitted
+// on one half of the images and judged on the other, both ways; kept, refitted on all images, only when
+// it beats nearest there. Sets p.wq, p.heldout_increment and p.note ("<name>: ...").
+using RoundingFit = std::function<int64_t(const LayerObjective& objective, Tensor& wq, const std::vector<double>& steps,
+                                          int64_t qmin, int64_t qmax)>;
+void fit_rounding(LayerProblem& p, const char* name, const RoundingFit& fit);
+
 // gptq's sequential rounding with error feedback alone (methods/gptq.cpp steps 1-2, A damped by
 // `damp` x its mean diagonal), written into wq; rows whose group has no input signal are left as they are.
 void gptq_sequential_round(const LayerObjective& objective, Tensor& wq, const std::vector<double>& steps, int64_t qmin,
