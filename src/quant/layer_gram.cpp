@@ -227,8 +227,9 @@ int64_t LayerObjective::refine(Tensor& wq, const std::vector<double>& steps, int
       for (int sweep = 0; sweep < max_sweeps; ++sweep) {
         int64_t changed = 0;
         for (int64_t j = 0; j < k; ++j) {
-          const int64_t base = moves == Moves::kFloorCeil ? lo[j] : q[j] - 1;
-          for (int64_t cand : {base, moves == Moves::kFloorCeil ? lo[j] + 1 : q[j] + 1}) {
+          const int64_t down = moves == Moves::kFloorCeil ? lo[j] : q[j] - 1;
+          const int64_t up = moves == Moves::kFloorCeil ? lo[j] + 1 : q[j] + 1;
+          for (int64_t cand : {down, up}) {
             cand = std::clamp(cand, qmin, qmax);
             if (cand == q[j]) continue;
             const double delta = static_cast<double>(cand - q[j]) * s;
