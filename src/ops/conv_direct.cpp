@@ -28,6 +28,7 @@
 #include "ops/conv_kernels.h"
 
 #include "common/parallel.h"
+#include "ops/vec.h"
 
 #include <algorithm>
 #include <vector>
@@ -44,11 +45,10 @@ constexpr int64_t kTaskMacs = 1 << 19;   // MACs per task at least (as the GEMM 
 constexpr int64_t kMaxTasks = 8;         // per image, unless the buffer budget needs more row blocks
 constexpr int64_t kBufFloats = 1 << 16;  // padded input rows per task: at most 256 KiB (L2-resident)
 
-// 16 floats as one value (GCC vector extension), accessed unaligned through V(p). Never passed to or
-// returned from functions (their ABI would depend on the build's instruction set).
-typedef float Vf __attribute__((vector_size(kVec * sizeof(float)), aligned(4), may_alias));
-inline Vf& V(float* p) { return *reinterpret_cast<Vf*>(p); }
-inline const Vf& V(const float* p) { return *reinterpret_cast<const Vf*>(p); }
+// One AVX-512 register of floats (ops/vec.h), accessed unaligned through V(p).
+typedef Vec<kVec>::T Vf;
+inline Vf& V(float* p) { return fxq::V<kVec>(p); }
+inline const Vf& V(const float* p) { return fxq::V<kVec>(p); }
 
 // How one image's conv is cut into tasks (row blocks x channel chunks), from the shape alone.
 struct DirectTiles {

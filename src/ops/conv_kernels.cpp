@@ -1,5 +1,5 @@
 // Threading: the engine's pool runs the tasks of a fixed, shape-determined cut (gemm_tiles, depthwise
-// plane groups, DirectTiles in conv_direct.cpp); each task's GEMM runs on one thread (ops/sgemm.h), so results never depend on the
+// plane groups, DirectTiles in conv_direct.cpp, PointwiseTiles in conv_direct1x1.cpp); each task's GEMM runs on one thread (ops/sgemm.h), so results never depend on the
 // thread count.
 #include "ops/conv_kernels.h"
 
@@ -358,6 +358,7 @@ void conv2d_gemm(const Conv2dShape& s, const float* x, const float* w, const flo
 void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, const Epilogue* act) {
   if (is_depthwise(s)) depthwise(s, x, w, bias, y, act);
   else if (direct3x3_applies(s) && direct3x3_preferred(s)) conv2d_direct3x3(s, x, w, bias, y, act);
+  else if (direct1x1_applies(s) && direct1x1_preferred(s)) conv2d_direct1x1(s, x, w, bias, y, act);
   else gemm_conv(s, is_pointwise(s), x, w, bias, y, act);
 }
 

@@ -4,8 +4,9 @@
 //                                                    ox * stride_w - pad_left + kx * dil_w]
 //   with g = co / (Cout/group), and x = 0 outside the input (zero padding).
 // conv2d_reference is the direct loop (accumulating in double) every faster path is tested against;
-// conv2d_fast (the registered kernel) uses a vectorized direct loop for depthwise convs, one GEMM for 1x1
-// stride-1 unpadded convs, a direct 3x3 kernel (ops/conv_direct.cpp) for the 3x3 stride-1/2 shapes where
+// conv2d_fast (the registered kernel) uses a vectorized direct loop for depthwise convs, a direct 1x1
+// kernel (ops/conv_direct1x1.cpp) or one GEMM for 1x1 stride-1 unpadded convs (direct1x1_preferred),
+// a direct 3x3 kernel (ops/conv_direct.cpp) for the 3x3 stride-1/2 shapes where
 // it beats GEMM (direct3x3_preferred), and im2col + GEMM (ops/sgemm.h) otherwise, cut into tasks for
 // the thread pool.
 #pragma once
@@ -42,6 +43,14 @@ void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, cons
 // Whether conv2d_fast runs a shape direct3x3 applies to with conv2d_direct3x3 (measured rule,
 // docs/engine.md "Direct 3x3 convolutions").
 bool direct3x3_preferred(const Conv2dShape& s);
+// conv2d_direct1x1 (ops/conv_direct1x1.cpp): only for shapes where direct1x1_applies (group 1, 1x1,
+// stride 1, unpadded: the pointwise convs conv2d_gemm runs as one GEMM on the input).
+bool direct1x1_applies(const Conv2dShape& s);
+void conv2d_direct1x1(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                      const Epilogue* act = nullptr);
+// Whether conv2d_fast runs a shape direct1x1 applies to with conv2d_direct1x1 (measured rule,
+// docs/engine.md "Direct 1x1 convolutions").
+bool direct1x1_preferred(const Conv2dShape& s);
 
 // The stride-2 de-interleave of the depthwise and direct kernels' input copies: padded columns
 // c0 <= c < c1 of `row` go to even[c / 2] (c even) or odd[c / 2] (c odd), in vectors; nothing else is
