@@ -5,7 +5,10 @@
 // direct3x3_preferred (ops/conv_direct.cpp) and direct1x1_preferred (ops/conv_direct1x1.cpp) were read
 // off this table (docs/engine.md).
 //
-// usage: fxq_bench_conv [--reps 200] [--threads 1] [--kernel all|3x3|1x1]
+// With --kernel dw: the depthwise 3x3 convs of the models (Clip fused, as MobileNetV2), the padded-copy
+// kernel (conv2d_depthwise) against the direct one (conv2d_depthwise3x3, ops/conv_depthwise3x3.cpp).
+//
+// usage: fxq_bench_conv [--reps 200] [--threads 1] [--kernel all|3x3|1x1|dw]
 // Per shape and path: the fastest of `reps` runs after 3 warm-up runs, on one seeded random input.
 #include <algorithm>
 #include <cstdio>
@@ -29,6 +32,42 @@ struct Case {
 };
 
 Case pointwise(const char* where, int64_t c_in, int64_t c_out, int64_t size) { return {where, c_in, c_out, size, 1, 0, 1}; }
+
+// Depthwise 3x3 layers of MobileNetV2, YOLOX-Nano and NanoDet-m: channels, input size, stride.
+int depthwise_table(int reps) {
+  const std::vector<Case> cases = {
+      {"mobilenetv2", 32, 32, 112, 1},  {"mobilenetv2", 96, 96, 112, 2},  {"mobilenetv2", 144, 144, 56, 1},
+      {"mobilenetv2", 144, 144, 56, 2}, {"mobilenetv2", 192, 192, 28, 1}, {"mobilenetv2", 192, 192, 28, 2},
+      {"mobilenetv2", 384, 384, 14, 1}, {"mobilenetv2", 576, 576, 14, 1}, {"mobilenetv2", 576, 576, 14, 2},
+      {"mobilenetv2", 960, 960, 7, 1},  {"yolox", 32, 32, 104, 1},        {"yolox", 32, 32, 104, 2},
+      {"yolox", 64, 64, 52, 1},         {"yolox", 64, 64, 52, 2},         {"yolox", 128, 128, 26, 1},
+      {"yolox", 128, 128, 26, 2},       {"yolox", 256, 256, 13, 1},       {"nanodet", 24, 24, 104, 2},
+      {"nanodet", 58, 58, 52, 1},       {"nanodet", 116, 116, 52, 2},     {"nanodet", 116, 116, 26, 1},
+      {"nanodet", 232, 232, 26, 2},     {"nanodet", 232, 232, 13, 1},     {"nanodet", 96, 96, 52, 1},
+  };
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  Epilogue clip;
+  clip.kind = Epilogue::kClip, clip.lo = 0.0f, clip.hi = 6.0f;
+  std::printf("%-12s %5s %5s %3s %8s %15s %15s %8s\n", "depthwise", "ch", "HxW", "s", "MMACs", "padded GMAC/s",
+              "direct GMAC/s", "ratio");
+  for (const Case& c : cases) {
+    Conv2dShape s;
+    s.c_in = s.c_out = s.group = c.c_in, s.in_h = s.in_w = c.size;
+    s.k_h = s.k_w = 3, s.pad_top = s.pad_left = 1, s.stride_h = s.stride_w = c.stride;
+    s.out_h = s.out_w = (c.size + 2 - 3) / c.stride + 1;
+    std::vector<float> x(s.c_in * c.size * c.size), w(s.c_out * 9), b(s.c_out), y(s.c_out * s.out_h * s.out_w);
+    for (auto* v : {&x, &w, &b})
+      for (float& e : *v) e = u(rng);
+    const double macs = static_cast<double>(s.c_out * 9 * s.out_h * s.out_w);
+    const double p = bench::best_us(reps, [&] { conv2d_depthwise(s, x.data(), w.data(), b.data(), y.data(), &clip); });
+    const double d = bench::best_us(reps, [&] { conv2d_depthwise3x3(s, x.data(), w.data(), b.data(), y.data(), &clip); });
+    std::printf("%-12s %5lld %5lld %3lld %8.2f %15.1f %15.1f %8.2f\n", c.where, static_cast<long long>(c.c_in),
+                static_cast<long long>(c.size), static_cast<long long>(c.stride), macs / 1e6, macs / p / 1e3,
+                macs / d / 1e3, p / d);
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -82,6 +121,7 @@ int main(int argc, char** argv) {
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   Epilogue relu;
   relu.kind = Epilogue::kRelu;
+  if (kernel == "dw") return depthwise_table(reps);
   std::printf("%-20s %5s %5s %5s %10s %12s %12s %8s %s\n", "shape", "c_in", "c_out", "HxW", "MMACs", "gemm GMAC/s",
               "direct GMAC/s", "ratio", "conv2d_fast");
   for (const Case& c : cases) {

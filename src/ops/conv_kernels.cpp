@@ -194,8 +194,10 @@ void depthwise_run(const DwGeometry& g, const float* buf, const float* wk, int64
   }
 }
 
+}  // namespace
+
 // One task per group of output planes.
-void depthwise(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, const Epilogue* act) {
+void conv2d_depthwise(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, const Epilogue* act) {
   const int64_t multiplier = s.c_out / s.group;
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w, taps = s.k_h * s.k_w;
   const int64_t planes_per_task = std::max<int64_t>(1, kTaskMacs / std::max<int64_t>(1, out_plane * taps));
@@ -216,6 +218,8 @@ void depthwise(const Conv2dShape& s, const float* x, const float* w, const float
     }
   });
 }
+
+namespace {
 
 // Columns for output rows [oy0, oy1) of one group: col[(ci, ky, kx), (oy - oy0) * out_w + ox].
 void im2col_rows(const Conv2dShape& s, const float* xg, int64_t oy0, int64_t oy1, float* col) {
@@ -356,7 +360,10 @@ void conv2d_gemm(const Conv2dShape& s, const float* x, const float* w, const flo
 }
 
 void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, const Epilogue* act) {
-  if (is_depthwise(s)) depthwise(s, x, w, bias, y, act);
+  if (is_depthwise(s)) {
+    if (depthwise3x3_applies(s)) conv2d_depthwise3x3(s, x, w, bias, y, act);
+    else conv2d_depthwise(s, x, w, bias, y, act);
+  }
   else if (direct3x3_applies(s) && direct3x3_preferred(s)) conv2d_direct3x3(s, x, w, bias, y, act);
   else if (direct1x1_applies(s) && direct1x1_preferred(s)) conv2d_direct1x1(s, x, w, bias, y, act);
   else gemm_conv(s, is_pointwise(s), x, w, bias, y, act);

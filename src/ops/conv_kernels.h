@@ -4,7 +4,8 @@
 //                                                    ox * stride_w - pad_left + kx * dil_w]
 //   with g = co / (Cout/group), and x = 0 outside the input (zero padding).
 // conv2d_reference is the direct loop (accumulating in double) every faster path is tested against;
-// conv2d_fast (the registered kernel) uses a vectorized direct loop for depthwise convs, a direct 1x1
+// conv2d_fast (the registered kernel) uses, for depthwise convs, a direct 3x3 kernel on the input
+// planes (ops/conv_depthwise3x3.cpp) or a vectorized loop over padded copies of them, a direct 1x1
 // kernel (ops/conv_direct1x1.cpp) or one GEMM for 1x1 stride-1 unpadded convs (direct1x1_preferred),
 // a direct 3x3 kernel (ops/conv_direct.cpp) for the 3x3 stride-1/2 shapes where
 // it beats GEMM (direct3x3_preferred), and im2col + GEMM (ops/sgemm.h) otherwise, cut into tasks for
@@ -34,9 +35,17 @@ void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const flo
 
 // conv2d_fast's paths, exposed for the tests and the micro-benchmark (bench/bench_conv.cpp):
 // conv2d_gemm: 1x1 GEMM or im2col + GEMM, any shape with group 1 or non-depthwise groups;
+// conv2d_depthwise: any depthwise conv (group == c_in), over zero-padded copies of the input planes;
+// conv2d_depthwise3x3 (ops/conv_depthwise3x3.cpp): only where depthwise3x3_applies (AVX-512 builds; 3x3,
+// stride 1 or 2 on both axes, dilation 1, pads 0-2), bit-identical to conv2d_depthwise, always preferred;
 // conv2d_direct3x3: only for shapes where direct3x3_applies (group 1, 3x3, stride 1 or 2 on both axes, dilation 1).
 void conv2d_gemm(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
                  const Epilogue* act = nullptr);
+void conv2d_depthwise(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                      const Epilogue* act = nullptr);
+bool depthwise3x3_applies(const Conv2dShape& s);
+void conv2d_depthwise3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                         const Epilogue* act = nullptr);
 bool direct3x3_applies(const Conv2dShape& s);
 void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
                       const Epilogue* act = nullptr);
