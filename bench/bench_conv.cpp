@@ -8,7 +8,7 @@
 // With --kernel dw: the depthwise 3x3 convs of the models (Clip fused, as MobileNetV2), the padded-copy
 // kernel (conv2d_depthwise) against the direct one (conv2d_depthwise3x3, ops/conv_depthwise3x3.cpp).
 //
-// usage: fxq_bench_conv [--reps 200] [--threads 1] [--kernel all|3x3|1x1|dw]
+// usage: fxq_bench_conv [--reps 200] [--threads 1] [--kernel all|3x3|1x1|dw] [--shape NAME-PART]
 // Per shape and path: the fastest of `reps` runs after 3 warm-up runs, on one seeded random input.
 #include <algorithm>
 #include <cstdio>
@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   const int reps = std::stoi(bench::flag_value(args, "--reps", "200"));
   set_num_threads(std::stoi(bench::flag_value(args, "--threads", "1")));
   const std::string kernel = bench::flag_value(args, "--kernel", "all");
+  const std::string only = bench::flag_value(args, "--shape", "");  // rows whose name contains this
   const std::vector<Case> cases = {
       {"resnet conv1", 3, 16, 32},       {"resnet layer1", 16, 16, 32},    {"resnet layer2", 32, 32, 16},
       {"resnet layer3", 64, 64, 8},      {"squeezenet fire2-3", 16, 64, 55}, {"squeezenet fire4-5", 32, 128, 27},
@@ -126,6 +127,7 @@ int main(int argc, char** argv) {
               "direct GMAC/s", "ratio", "conv2d_fast");
   for (const Case& c : cases) {
     if (kernel != "all" && kernel != (c.k == 3 ? "3x3" : "1x1")) continue;
+    if (!only.empty() && std::string(c.where).find(only) == std::string::npos) continue;
     Conv2dShape s;
     s.c_in = c.c_in, s.c_out = c.c_out, s.in_h = s.in_w = c.size;
     s.k_h = s.k_w = c.k, s.pad_top = s.pad_left = c.pad, s.stride_h = s.stride_w = c.stride;
