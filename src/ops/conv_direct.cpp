@@ -136,7 +136,7 @@ inline void run_block(const float* buf, int64_t slab, const int64_t* tap_off, in
         for (int k = 0; k < NV; ++k) xv[k] = V(xc + off[t] + k * kVec);
 #pragma GCC unroll 8
         for (int o = 0; o < kOcBlock; ++o) {
-          const Vf wv = Vf{} + w[o][ci * 9 + t];
+          const Vf wv = splat<kVec>(w[o][ci * 9 + t]);  // +-0 alike: a chunk's sum starts at +0, never -0
           for (int k = 0; k < NV; ++k) a[o][k] += wv * xv[k];
         }
       }
