@@ -123,10 +123,22 @@ int profile(const std::string& model, int reps) {
   for (size_t k = 0; k < x.f.size(); ++k) x.f[k] = static_cast<float>((k * 2654435761u) % 1000) / 1000.0f;
   // Per node, the fastest of `reps` runs (robust to other processes on the machine), times reps.
   std::vector<double> node_s(m.graph.nodes.size(), 1e30);
+  double run_kernels = 0;  // this run's node times
+  std::vector<double> walls, sums;
   ExecHooks hooks;
-  hooks.on_node_time = [&](size_t k, double s) { node_s[k] = std::min(node_s[k], s); };
+  hooks.on_node_time = [&](size_t k, double s) { node_s[k] = std::min(node_s[k], s), run_kernels += s; };
   exec.run({{vi.name, x}});
-  for (int r = 0; r < reps; ++r) exec.run({{vi.name, x}}, &hooks);
+  for (int r = 0; r < reps; ++r) {
+    run_kernels = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    exec.run({{vi.name, x}}, &hooks);
+    walls.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    sums.push_back(run_kernels);
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
   for (double& s : node_s) s = s > 1e29 ? 0.0 : s * reps;  // nodes fused into their layer never run
   std::map<std::string, double> by_type;
   double total = 0;
@@ -135,6 +147,12 @@ int profile(const std::string& model, int reps) {
   for (const auto& [t, s] : by_type) rows.push_back({s, t});
   std::sort(rows.rbegin(), rows.rend());
   std::printf("%s: %.3f ms per run in kernels (per node the fastest of %d runs)\n", model.c_str(), 1e3 * total / reps, reps);
+  std::printf("  medians over the runs: whole run %.3f ms, its kernels %.3f ms, outside them %.3f ms\n",
+              1e3 * median(walls), 1e3 * median(sums), 1e3 * median([&] {
+                std::vector<double> d;
+                for (size_t r = 0; r < walls.size(); ++r) d.push_back(walls[r] - sums[r]);
+                return d;
+              }()));
   for (const auto& [s, t] : rows) std::printf("  %-20s %8.3f ms %5.1f %%\n", t.c_str(), 1e3 * s / reps, 100 * s / total);
   std::vector<size_t> order(node_s.size());
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
