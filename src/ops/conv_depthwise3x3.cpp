@@ -14,7 +14,7 @@
 //   conv2d_depthwise, so the compiler contracts both the same way: the results are bit-identical to
 //   conv2d_depthwise's (tests/test_conv_depthwise3x3.cpp checks it), whoever runs which plane.
 // Relu, Clip and LeakyRelu are applied in registers before the store, with the standalone ops' exact
-// comparisons (see `activate`); SiLU to the plane while it is in cache, as in conv2d_depthwise.
+// comparisons (ops/epilogue_avx512.h); SiLU to the plane while it is in cache, as in conv2d_depthwise.
 #include "ops/conv_kernels.h"
 
 #include "common/parallel.h"
@@ -23,6 +23,8 @@
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
+
+#include "ops/epilogue_avx512.h"
 #endif
 
 namespace fxq {
@@ -48,25 +50,8 @@ struct Plane {
   int64_t in_h, in_w, out_h, out_w, pad_top, pad_left;
   __m512 w[9];     // the taps, broadcast
   float bias;
-  Epilogue::Kind act;  // kNone, kRelu, kClip, kLeakyRelu here (SiLU: applied to the plane afterwards)
-  __m512 lo, hi, alpha;
+  const RegisterEpilogue* act;  // Relu, Clip, LeakyRelu before the store (SiLU: applied to the plane afterwards)
 };
-
-// Epilogue::apply's arithmetic, lane by lane (ops/epilogue.cpp): vmaxps(a, b) is `a > b ? a : b` and
-// vminps(a, b) `a < b ? a : b`, so
-//   Relu       y > 0 ? y : 0                      = max(y, 0)
-//   Clip       std::min(std::max(y, lo), hi)      = min(hi, max(lo, y))  (std::max(y, lo) is y < lo ? lo : y)
-//   LeakyRelu  y >= 0 ? y : alpha * y             (an ordered compare: NaN takes alpha * y, as the scalar)
-// NaNs and signed zeros included.
-inline __m512 activate(const Plane& p, __m512 y) {
-  switch (p.act) {
-    case Epilogue::kRelu: return _mm512_max_ps(y, _mm512_setzero_ps());
-    case Epilogue::kClip: return _mm512_min_ps(p.hi, _mm512_max_ps(p.lo, y));
-    case Epilogue::kLeakyRelu:
-      return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GE_OQ), p.alpha * y, y);
-    default: return y;
-  }
-}
 
 // The three taps (kx = 0, 1, 2) of output columns [c, c + 16) read from input row `row` (nullptr: a
 // row of the padding), stride S. `base` is the input column of tap 0 of output c; m* the load masks.
@@ -124,7 +109,7 @@ inline void rows_block(const Plane& p, const ColumnTaps<S>& ct, int64_t oy0, int
       a[j] += p.w[3 * ky + 2] * t2;
     }
   }
-  for (int j = 0; j < R; ++j) _mm512_mask_storeu_ps(p.y + (oy0 + j) * p.out_w + c, store, activate(p, a[j]));
+  for (int j = 0; j < R; ++j) _mm512_mask_storeu_ps(p.y + (oy0 + j) * p.out_w + c, store, (*p.act)(a[j]));
 }
 
 template <int S>
@@ -157,6 +142,7 @@ void conv2d_depthwise3x3(const Conv2dShape& s, const float* x, const float* w, c
   const int64_t multiplier = s.c_out / s.group;
   const int64_t in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
   const int64_t planes_per_task = std::max<int64_t>(1, kTaskMacs / std::max<int64_t>(1, out_plane * 9));
+  const RegisterEpilogue in_register(act);
   parallel_range(s.batch * s.c_out, planes_per_task, [&](int64_t p0, int64_t p1) {
     for (int64_t q = p0; q < p1; ++q) {
       const int64_t n = q / s.c_out, co = q % s.c_out;
@@ -167,8 +153,7 @@ void conv2d_depthwise3x3(const Conv2dShape& s, const float* x, const float* w, c
       p.pad_top = s.pad_top, p.pad_left = s.pad_left;
       for (int t = 0; t < 9; ++t) p.w[t] = _mm512_set1_ps(w[co * 9 + t]);
       p.bias = bias ? bias[co] : 0.0f;
-      p.act = act && act->kind != Epilogue::kSiLU ? act->kind : Epilogue::kNone;
-      if (act) p.lo = _mm512_set1_ps(act->lo), p.hi = _mm512_set1_ps(act->hi), p.alpha = _mm512_set1_ps(act->alpha);
+      p.act = &in_register;
       if (s.stride_h == 1) plane_direct<1>(p);
       else plane_direct<2>(p);
       if (act && act->kind == Epilogue::kSiLU) act->apply(p.y, out_plane);
