@@ -49,6 +49,12 @@ void conv2d_depthwise3x3(const Conv2dShape& s, const float* x, const float* w, c
 bool direct3x3_applies(const Conv2dShape& s);
 void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
                       const Epilogue* act = nullptr);
+// conv2d_stem3x3 (ops/conv_stem3x3.cpp): first layers, where stem3x3_applies (AVX-512 builds; group 1,
+// at most 4 input channels, output channels a multiple of 8, 3x3, stride 1 or 2 on both axes, dilation 1,
+// pads 0-2); conv2d_fast takes it for every such shape.
+bool stem3x3_applies(const Conv2dShape& s);
+void conv2d_stem3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                    const Epilogue* act = nullptr);
 // Whether conv2d_fast runs a shape direct3x3 applies to with conv2d_direct3x3 (measured rule,
 // docs/engine.md "Direct 3x3 convolutions").
 bool direct3x3_preferred(const Conv2dShape& s);

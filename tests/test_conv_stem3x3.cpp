@@ -1,0 +1,141 @@
+// The stem kernel (ops/conv_stem3x3.cpp: 3x3 convs with at most 4 input channels) against
+// conv2d_reference (double accumulation) on seeded random shapes that reach every part of it: 1-4 input
+// channels, 8-72 output channels (one to nine blocks of 8), planes 1..70 wide (one vector, a pair, a pair
+// and a single, ragged last vectors; stride-2 rows whose third load is or is not inside the row) and
+// 1..40 tall (rows of the kernel above and below the input), strides 1 and 2, pads 0..2 on each side,
+// batch 2, each fused activation, guard values around the output; the models' stems; which shapes it
+// takes and conv2d_fast through it; bit-identical results at 1 and 2 threads.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "common/parallel.h"
+#include "ops/conv_kernels.h"
+
+using namespace fxq;
+
+namespace {
+
+Conv2dShape stem(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, int64_t w, int64_t stride, int64_t pt,
+                 int64_t pl, int64_t pb, int64_t pr) {
+  Conv2dShape s;
+  s.batch = batch, s.c_in = c_in, s.c_out = c_out;
+  s.in_h = h, s.in_w = w, s.k_h = s.k_w = 3, s.stride_h = s.stride_w = stride;
+  s.pad_top = pt, s.pad_left = pl;
+  s.out_h = (h + pt + pb - 3) / stride + 1, s.out_w = (w + pl + pr - 3) / stride + 1;
+  return s;
+}
+
+struct Data {
+  std::vector<float> x, w, b;
+};
+
+Data stem_data(const Conv2dShape& s, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  Data d;
+  d.x.resize(s.batch * s.c_in * s.in_h * s.in_w), d.w.resize(s.c_out * s.c_in * 9), d.b.resize(s.c_out);
+  for (auto* v : {&d.x, &d.w, &d.b})
+    for (float& e : *v) e = u(rng);
+  return d;
+}
+
+template <class Kernel>
+void check(const Conv2dShape& s, std::mt19937& rng, bool with_bias, const Epilogue* act, Kernel kernel) {
+  INFO("batch " << s.batch << " c_in " << s.c_in << " c_out " << s.c_out << " in " << s.in_h << "x" << s.in_w
+                << " stride " << s.stride_h << " pad top/left " << s.pad_top << "/" << s.pad_left << " out "
+                << s.out_h << "x" << s.out_w << " bias " << with_bias << " act " << (act ? act->kind : 0));
+  const Data d = stem_data(s, rng);
+  const float* bias = with_bias ? d.b.data() : nullptr;
+  const size_t out_n = static_cast<size_t>(s.batch * s.c_out * s.out_h * s.out_w), guard = 40;
+  std::vector<float> ref(out_n), got(out_n + 2 * guard, 12345.0f);
+  conv2d_reference(s, d.x.data(), d.w.data(), bias, ref.data(), act);
+  kernel(s, d.x.data(), d.w.data(), bias, got.data() + guard, act);
+  for (size_t e = 0; e < guard; ++e) REQUIRE(got[e] == 12345.0f);
+  for (size_t e = guard + out_n; e < got.size(); ++e) REQUIRE(got[e] == 12345.0f);
+  for (size_t e = 0; e < out_n; ++e) {
+    INFO("output " << e);
+    // float32 sums of up to 36 products of values in [-1, 1] against the double-accumulated sum
+    REQUIRE(std::abs(got[guard + e] - ref[e]) <= 1e-5f * std::max(1.0f, std::abs(ref[e])));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("stem 3x3 conv matches conv2d_reference on random and edge shapes", "[ops]") {
+  std::mt19937 rng(2024);
+  std::uniform_int_distribution<int64_t> d(0, 1 << 20);
+  Epilogue relu, silu, clip, leaky;
+  relu.kind = Epilogue::kRelu;
+  silu.kind = Epilogue::kSiLU;
+  clip.kind = Epilogue::kClip, clip.lo = 0.0f, clip.hi = 6.0f;
+  leaky.kind = Epilogue::kLeakyRelu, leaky.alpha = 0.1f;
+  const std::vector<const Epilogue*> acts = {nullptr, &relu, &silu, &clip, &leaky};
+  int checked = 0;
+  const std::vector<Conv2dShape> edges = {
+      stem(1, 3, 64, 224, 224, 2, 0, 0, 0, 0),  // SqueezeNet 1.1
+      stem(1, 3, 32, 224, 224, 2, 1, 1, 1, 1),  // MobileNetV2
+      stem(1, 3, 24, 416, 416, 2, 1, 1, 1, 1),  // NanoDet-m
+      stem(2, 3, 16, 32, 32, 1, 1, 1, 1, 1),    // ResNet-20/56
+      stem(1, 1, 8, 1, 1, 1, 1, 1, 1, 1),       stem(1, 4, 8, 1, 1, 2, 2, 2, 2, 2),
+      stem(1, 2, 8, 3, 16, 1, 0, 0, 0, 0),      stem(1, 2, 16, 3, 17, 1, 0, 0, 0, 0),
+      stem(1, 2, 16, 5, 33, 1, 1, 1, 1, 1),     stem(1, 3, 8, 5, 64, 2, 1, 1, 1, 1),
+      stem(1, 3, 8, 5, 65, 2, 0, 1, 2, 0),      stem(1, 3, 8, 6, 66, 2, 1, 2, 1, 2),
+  };
+  for (const Conv2dShape& s : edges) {
+    REQUIRE(stem3x3_applies(s));
+    check(s, rng, true, &relu, conv2d_stem3x3);
+    ++checked;
+  }
+  check(edges[2], rng, true, &leaky, conv2d_stem3x3);
+  check(edges[1], rng, false, &clip, conv2d_stem3x3);
+  for (int t = 0; t < 200; ++t) {
+    Conv2dShape s;
+    do {
+      s = stem(1 + d(rng) % 2, 1 + d(rng) % 4, 8 * (1 + d(rng) % 9), 1 + d(rng) % 40, 1 + d(rng) % 70, 1 + d(rng) % 2,
+               d(rng) % 3, d(rng) % 3, d(rng) % 3, d(rng) % 3);
+    } while (s.out_h < 1 || s.out_w < 1);
+    REQUIRE(stem3x3_applies(s));
+    check(s, rng, t % 3 != 0, acts[t % acts.size()], conv2d_stem3x3);
+    ++checked;
+  }
+  CHECK(checked == 212);
+}
+
+TEST_CASE("stem 3x3 conv: which shapes it takes, and conv2d_fast through it", "[ops]") {
+  CHECK(stem3x3_applies(stem(1, 4, 8, 9, 9, 1, 1, 1, 1, 1)));
+  CHECK_FALSE(stem3x3_applies(stem(1, 5, 8, 9, 9, 1, 1, 1, 1, 1)));   // 5 input channels
+  CHECK_FALSE(stem3x3_applies(stem(1, 3, 12, 9, 9, 1, 1, 1, 1, 1)));  // 12 output channels: not blocks of 8
+  CHECK_FALSE(stem3x3_applies(stem(1, 3, 8, 9, 9, 3, 1, 1, 1, 1)));   // stride 3
+  CHECK_FALSE(stem3x3_applies(stem(1, 3, 8, 9, 9, 1, 3, 3, 3, 3)));   // pad 3
+  Conv2dShape s = stem(1, 3, 8, 9, 9, 1, 1, 1, 1, 1);
+  s.group = 3, s.c_out = 9;
+  CHECK_FALSE(stem3x3_applies(s));
+  s = stem(1, 3, 8, 9, 9, 1, 1, 1, 1, 1), s.dil_h = s.dil_w = 2, s.out_h = s.out_w = 7;
+  CHECK_FALSE(stem3x3_applies(s));
+  std::mt19937 rng(6);
+  Epilogue relu;
+  relu.kind = Epilogue::kRelu;
+  check(stem(1, 3, 64, 60, 60, 2, 0, 0, 0, 0), rng, true, &relu, conv2d_fast);
+  check(stem(1, 3, 12, 30, 30, 2, 1, 1, 1, 1), rng, true, &relu, conv2d_fast);  // not a stem shape: another path
+}
+
+TEST_CASE("stem 3x3 conv is bit-identical at 1 and 2 threads", "[ops]") {
+  std::mt19937 rng(79);
+  Epilogue clip;
+  clip.kind = Epilogue::kClip, clip.lo = 0.0f, clip.hi = 6.0f;
+  for (const Conv2dShape& s : {stem(1, 3, 24, 416, 416, 2, 1, 1, 1, 1), stem(2, 3, 16, 32, 32, 1, 1, 1, 1, 1),
+                               stem(1, 3, 64, 224, 224, 2, 0, 0, 0, 0), stem(1, 2, 8, 3, 5, 1, 1, 1, 1, 1)}) {
+    const Data d = stem_data(s, rng);
+    std::vector<float> y1(s.batch * s.c_out * s.out_h * s.out_w), y2(y1.size(), 1.0f);
+    set_num_threads(1);
+    conv2d_stem3x3(s, d.x.data(), d.w.data(), d.b.data(), y1.data(), &clip);
+    set_num_threads(2);
+    conv2d_stem3x3(s, d.x.data(), d.w.data(), d.b.data(), y2.data(), &clip);
+    set_num_threads(0);
+    INFO("c_in " << s.c_in << " c_out " << s.c_out << " plane " << s.out_h << "x" << s.out_w);
+    CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0);
+  }
+}
