@@ -1,6 +1,7 @@
 #include "ops/tensor_copy.h"
 
 #include "common/parallel.h"
+#include "ops/transpose_avx512.h"
 
 #include <algorithm>
 
@@ -60,7 +61,8 @@ void coalesce(Shape& shape, std::vector<int64_t>& strides) {
 // y[k] = x[source of k] for a strided view, one innermost row at a time (parallel for large views).
 // A view whose innermost dim is strided but whose next one is contiguous in the source (a batch of 2-D
 // transposes, e.g. [1,80,2704] -> [1,2704,80]) is copied in 16x16 tiles instead, reading and writing
-// whole cache lines.
+// whole cache lines; in AVX-512 builds a whole tile of floats is transposed in registers
+// (ops/transpose_avx512.h).
 template <class T>
 void copy_strided(const std::vector<T>& x, std::vector<T>& y, Shape shape, int64_t offset,
                   std::vector<int64_t> strides) {
@@ -84,6 +86,18 @@ void copy_strided(const std::vector<T>& x, std::vector<T>& y, Shape shape, int64
         T* dst = yp + b * rows * cols;
         for (int64_t j0 = 0; j0 < cols; j0 += kTile) {
           const int64_t j1 = std::min(cols, j0 + kTile);
+#if defined(__AVX512F__)
+          if constexpr (sizeof(T) == 4) {  // float or int32 bits: a whole tile in registers
+            if (i1 - i0 == kTile && j1 - j0 == kTile) {
+              __m512 v[16];
+              for (int j = 0; j < 16; ++j)
+                v[j] = _mm512_loadu_ps(reinterpret_cast<const float*>(xp + src + i0 + (j0 + j) * cstride));
+              transpose16x16(v);
+              for (int i = 0; i < 16; ++i) _mm512_storeu_ps(reinterpret_cast<float*>(dst + (i0 + i) * cols + j0), v[i]);
+              continue;
+            }
+          }
+#endif
           for (int64_t i = i0; i < i1; ++i)
             for (int64_t j = j0; j < j1; ++j) dst[i * cols + j] = xp[src + i + j * cstride];
         }
