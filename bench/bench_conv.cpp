@@ -5,7 +5,7 @@
 // direct3x3_preferred (ops/conv_direct.cpp) and direct1x1_preferred (ops/conv_direct1x1.cpp) were read
 // off this table (docs/engine.md).
 //
-// Shapes the stem kernel takes (conv2d_stem3x3: at most 4 input channels) show it too.
+// Shapes the stem kernel takes (conv2d_stem: at most 4 input channels) show it too.
 // With --kernel dw: the depthwise 3x3 convs of the models (Clip fused, as MobileNetV2), the padded-copy
 // kernel (conv2d_depthwise) against the direct one (conv2d_depthwise3x3, ops/conv_depthwise3x3.cpp).
 //
@@ -142,8 +142,8 @@ int main(int argc, char** argv) {
     const bool preferred = c.k == 3 ? direct3x3_preferred(s) : direct1x1_preferred(s);
     const double g = bench::best_us(reps, [&] { conv2d_gemm(s, x.data(), w.data(), b.data(), y.data(), &relu); });
     const double d = bench::best_us(reps, [&] { direct(s, x.data(), w.data(), b.data(), y.data(), &relu); });
-    const bool stem = c.k == 3 && stem3x3_applies(s);
-    const double t = stem ? bench::best_us(reps, [&] { conv2d_stem3x3(s, x.data(), w.data(), b.data(), y.data(), &relu); }) : 0;
+    const bool stem = c.k == 3 && stem_applies(s);
+    const double t = stem ? bench::best_us(reps, [&] { conv2d_stem(s, x.data(), w.data(), b.data(), y.data(), &relu); }) : 0;
     std::printf("%-20s %5lld %5lld %5lld %10.2f %12.1f %12.1f %8.2f %s", c.where, static_cast<long long>(c.c_in),
                 static_cast<long long>(c.c_out), static_cast<long long>(c.size), macs / 1e6, macs / g / 1e3,
                 macs / d / 1e3, g / d, stem ? "stem" : preferred ? "direct" : "gemm");

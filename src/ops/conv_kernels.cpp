@@ -364,7 +364,7 @@ void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const flo
     if (depthwise3x3_applies(s)) conv2d_depthwise3x3(s, x, w, bias, y, act);
     else conv2d_depthwise(s, x, w, bias, y, act);
   }
-  else if (stem3x3_applies(s)) conv2d_stem3x3(s, x, w, bias, y, act);
+  else if (stem_applies(s)) conv2d_stem(s, x, w, bias, y, act);
   else if (direct3x3_applies(s) && direct3x3_preferred(s)) conv2d_direct3x3(s, x, w, bias, y, act);
   else if (direct1x1_applies(s) && direct1x1_preferred(s)) conv2d_direct1x1(s, x, w, bias, y, act);
   else gemm_conv(s, is_pointwise(s), x, w, bias, y, act);

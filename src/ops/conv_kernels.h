@@ -49,11 +49,11 @@ void conv2d_depthwise3x3(const Conv2dShape& s, const float* x, const float* w, c
 bool direct3x3_applies(const Conv2dShape& s);
 void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
                       const Epilogue* act = nullptr);
-// conv2d_stem3x3 (ops/conv_stem3x3.cpp): first layers, where stem3x3_applies (AVX-512 builds; group 1,
-// at most 4 input channels, output channels a multiple of 8, 3x3, stride 1 or 2 on both axes, dilation 1,
-// pads 0-2); conv2d_fast takes it for every such shape.
-bool stem3x3_applies(const Conv2dShape& s);
-void conv2d_stem3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+// conv2d_stem (ops/conv_stem.cpp): layers with few input channels, where stem_applies (AVX-512 builds;
+// group 1, output channels a multiple of 8, dilation 1, pads below the kernel size, and 3x3 with at most
+// 4 input channels at stride 1 or 2, or 5x5 with at most 8 at stride 1); conv2d_fast takes it for all.
+bool stem_applies(const Conv2dShape& s);
+void conv2d_stem(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
                     const Epilogue* act = nullptr);
 // Whether conv2d_fast runs a shape direct3x3 applies to with conv2d_direct3x3 (measured rule,
 // docs/engine.md "Direct 3x3 convolutions").

@@ -1,17 +1,19 @@
-// Direct 3x3 convolution for the first layer of a network (AVX-512 builds): group 1, at most 4 input
-// channels, output channels a multiple of 8, stride 1 or 2 on both axes, dilation 1, pads 0-2. The
-// stems of SqueezeNet (3 -> 64, stride 2), MobileNetV2 (3 -> 32, stride 2), NanoDet-m (3 -> 24, stride 2
-// on a 416x416 image) and ResNet-20/56 (3 -> 16).
+// Direct convolution for layers with few input channels (AVX-512 builds): group 1, output channels a
+// multiple of 8, dilation 1, and either 3x3 with at most 4 input channels, stride 1 or 2 (the first layer
+// of SqueezeNet: 3 -> 64, stride 2; MobileNetV2: 3 -> 32, stride 2; NanoDet-m: 3 -> 24, stride 2 on a
+// 416x416 image; ResNet-20/56: 3 -> 16) or 5x5 with at most 8 input channels, stride 1 (both convs of
+// MNIST-8: 1 -> 8 and 8 -> 16); pads up to the kernel size - 1.
 //
-// An output of such a layer is only 27 MACs, and its input and output planes are the largest of the
+// An output of such a 3x3 layer is only 27 MACs, and its input and output planes are the largest of the
 // network (NanoDet's: 2 MB in, 4 MB out): im2col + GEMM writes and reads a 27-row copy of the input and
 // ran at 26 GMAC/s in NanoDet; conv2d_direct3x3 spends more on its padded copy and its copy-out than on
 // the sums. This kernel reads the input where it is and writes each output once:
 // - an output row is cut into vectors of 16 columns, two at a time; for each input channel and kernel
-//   row, the three taps of a vector are masked loads of the input row (lanes outside the plane read
+//   row, the K taps of a vector are masked loads of the input row (lanes outside the plane read
 //   +0 and are never fetched; at stride 2 two loads split into even and odd columns by vpermt2ps and
 //   the even ones shifted by a lane with a third, one-lane load), as in conv_depthwise3x3.cpp;
-// - those tap vectors are gathered once per pair of vectors (27 x 2 for 3 channels, in L1), then every
+// - those tap vectors are gathered once per pair of vectors (27 x 2 for 3 channels at 3x3, 200 x 2 for
+//   8 channels at 5x5: in L1), then every
 //   block of 8 output channels x 2 vectors is summed in registers over them, each weight broadcast once
 //   and used for both vectors; rows of the kernel outside the input are skipped;
 // - Relu, Clip and LeakyRelu are applied in registers (ops/epilogue_avx512.h), the result stored
@@ -38,7 +40,9 @@ namespace fxq {
 namespace {
 
 constexpr int kOc = 8;                   // output channels per register block
-constexpr int kMaxCin = 4;
+constexpr int kMaxCin3 = 4;              // 3x3 kernels: input channels at most
+constexpr int kMaxCin5 = 8;              // 5x5 kernels (stride 1)
+constexpr int kMaxTapVectors = kMaxCin5 * 5 * 2 * 5;
 constexpr int64_t kTaskMacs = 1 << 20;   // MACs per task at least
 constexpr int64_t kMaxTasks = 16;        // per image
 
@@ -49,30 +53,32 @@ inline __mmask16 lanes_inside(int64_t c, int64_t lo, int64_t hi) {
   return static_cast<__mmask16>(((1u << b) - 1u) & ~((1u << a) - 1u));
 }
 
-// Where the three taps of output columns [c, c + 16) come from in any input row, at stride S.
-template <int S>
+// Where the K taps of output columns [c, c + 16) come from in any input row, at stride S (K = 3 at
+// stride 2).
+template <int S, int K>
 struct Columns {
+  static_assert(S == 1 || K == 3, "stride 2: 3x3 only");
   int64_t base;  // input column of tap kx = 0 for output c
-  __mmask16 m0, m1, m2;
+  __mmask16 m[K];
   void init(int64_t c, int64_t pad_left, int64_t in_w) {
     base = c * S - pad_left;
     if (S == 1) {
-      m0 = lanes_inside(base, 0, in_w), m1 = lanes_inside(base + 1, 0, in_w), m2 = lanes_inside(base + 2, 0, in_w);
-    } else {
-      m0 = lanes_inside(base, 0, in_w), m1 = lanes_inside(base + 16, 0, in_w);
-      m2 = lanes_inside(base + 32, 0, in_w) & 1u;
+      for (int kx = 0; kx < K; ++kx) m[kx] = lanes_inside(base + kx, 0, in_w);
+    } else {  // columns base .. base + 31 in two loads, base + 32 in a third (its lane 0 only)
+      m[0] = lanes_inside(base, 0, in_w), m[1] = lanes_inside(base + 16, 0, in_w);
+      m[2] = lanes_inside(base + 32, 0, in_w) & 1u;
     }
   }
-  inline void load(const float* row, __m512 t[3]) const {
+  inline void load(const float* row, __m512* t) const {
     const float* r = row + base;  // masked lanes are never read, even left of the row
     if (S == 1) {
-      t[0] = _mm512_maskz_loadu_ps(m0, r), t[1] = _mm512_maskz_loadu_ps(m1, r + 1), t[2] = _mm512_maskz_loadu_ps(m2, r + 2);
+      for (int kx = 0; kx < K; ++kx) t[kx] = _mm512_maskz_loadu_ps(m[kx], r + kx);
     } else {
       const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
       const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
       const __m512i next = _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
-      const __m512 a = _mm512_maskz_loadu_ps(m0, r), b = _mm512_maskz_loadu_ps(m1, r + 16);
-      const __m512 c = _mm512_maskz_loadu_ps(m2, r + 32);
+      const __m512 a = _mm512_maskz_loadu_ps(m[0], r), b = _mm512_maskz_loadu_ps(m[1], r + 16);
+      const __m512 c = _mm512_maskz_loadu_ps(m[2], r + 32);
       t[0] = _mm512_permutex2var_ps(a, even, b);
       t[1] = _mm512_permutex2var_ps(a, odd, b);
       t[2] = _mm512_permutex2var_ps(t[0], next, c);
@@ -89,25 +95,25 @@ struct Geometry {
   const RegisterEpilogue* act;
 };
 
-// The taps of output row oy, columns [c, c + 16 * NV): taps[(ci * 3 + ky) * NV * 3 + v * 3 + kx]; a kernel
-// row outside the input is left out (valid[ky] false).
-template <int S, int NV>
-void gather_taps(const Geometry& g, int64_t oy, const Columns<S>* cols, __m512* taps, bool* valid) {
+// The taps of output row oy, columns [c, c + 16 * NV): taps[(ci * K + ky) * NV * K + v * K + kx]; a
+// kernel row outside the input is left out (valid[ky] false).
+template <int S, int K, int NV>
+void gather_taps(const Geometry& g, int64_t oy, const Columns<S, K>* cols, __m512* taps, bool* valid) {
   const Conv2dShape& s = *g.s;
-  for (int ky = 0; ky < 3; ++ky) {
+  for (int ky = 0; ky < K; ++ky) {
     const int64_t iy = oy * S - s.pad_top + ky;
     valid[ky] = iy >= 0 && iy < s.in_h;
     if (!valid[ky]) continue;
     for (int64_t ci = 0; ci < s.c_in; ++ci) {
       const float* row = g.x + (ci * s.in_h + iy) * s.in_w;
-      for (int v = 0; v < NV; ++v) cols[v].load(row, taps + (ci * 3 + ky) * NV * 3 + v * 3);
+      for (int v = 0; v < NV; ++v) cols[v].load(row, taps + (ci * K + ky) * NV * K + v * K);
     }
   }
 }
 
 // Output row oy, columns [c, c + 16 * NV) (the last vector stored under `last`), channels co .. co + 7,
 // from the gathered taps.
-template <int NV>
+template <int K, int NV>
 void block(const Geometry& g, int64_t oy, int64_t c, int64_t co, const __m512* taps, const bool* valid,
            __mmask16 last) {
   const Conv2dShape& s = *g.s;
@@ -116,17 +122,17 @@ void block(const Geometry& g, int64_t oy, int64_t c, int64_t co, const __m512* t
     const __m512 b = _mm512_set1_ps(g.bias ? g.bias[co + o] : 0.0f);
     for (int v = 0; v < NV; ++v) a[o][v] = b;
   }
-  const int64_t n_taps = s.c_in * 9;
+  const int64_t n_taps = s.c_in * K * K;
   for (int64_t ci = 0; ci < s.c_in; ++ci)
-    for (int ky = 0; ky < 3; ++ky) {
+    for (int ky = 0; ky < K; ++ky) {
       if (!valid[ky]) continue;
-      const __m512* t = taps + (ci * 3 + ky) * NV * 3;
-      const float* wk = g.w + co * n_taps + ci * 9 + ky * 3;
+      const __m512* t = taps + (ci * K + ky) * NV * K;
+      const float* wk = g.w + co * n_taps + (ci * K + ky) * K;
 #pragma GCC unroll 8
       for (int o = 0; o < kOc; ++o)
-        for (int kx = 0; kx < 3; ++kx) {
+        for (int kx = 0; kx < K; ++kx) {
           const __m512 wv = _mm512_set1_ps(wk[o * n_taps + kx]);
-          for (int v = 0; v < NV; ++v) a[o][v] += wv * t[v * 3 + kx];
+          for (int v = 0; v < NV; ++v) a[o][v] += wv * t[v * K + kx];
         }
     }
   const int64_t plane = s.out_h * s.out_w;
@@ -136,43 +142,45 @@ void block(const Geometry& g, int64_t oy, int64_t c, int64_t co, const __m512* t
   }
 }
 
-template <int S>
+template <int S, int K>
 void rows(const Geometry& g, int64_t oy0, int64_t oy1, int64_t cb0, int64_t cb1) {
   const Conv2dShape& s = *g.s;
   const int64_t vecs = (s.out_w + 15) / 16;
   const __mmask16 last = lanes_inside(16 * (vecs - 1), 0, s.out_w);
-  __m512 taps[kMaxCin * 3 * 2 * 3];
-  bool valid[3];
+  __m512 taps[kMaxTapVectors];
+  bool valid[K];
   for (int64_t oy = oy0; oy < oy1; ++oy)
     for (int64_t v = 0; v < vecs; v += 2) {
-      Columns<S> cols[2];
+      Columns<S, K> cols[2];
       const bool pair = v + 1 < vecs;
       cols[0].init(16 * v, s.pad_left, s.in_w);
       if (pair) cols[1].init(16 * (v + 1), s.pad_left, s.in_w);
       const __mmask16 m = v + (pair ? 2 : 1) == vecs ? last : 0xFFFF;
       if (pair) {
-        gather_taps<S, 2>(g, oy, cols, taps, valid);
-        for (int64_t b = cb0; b < cb1; ++b) block<2>(g, oy, 16 * v, b * kOc, taps, valid, m);
+        gather_taps<S, K, 2>(g, oy, cols, taps, valid);
+        for (int64_t b = cb0; b < cb1; ++b) block<K, 2>(g, oy, 16 * v, b * kOc, taps, valid, m);
       } else {
-        gather_taps<S, 1>(g, oy, cols, taps, valid);
-        for (int64_t b = cb0; b < cb1; ++b) block<1>(g, oy, 16 * v, b * kOc, taps, valid, m);
+        gather_taps<S, K, 1>(g, oy, cols, taps, valid);
+        for (int64_t b = cb0; b < cb1; ++b) block<K, 1>(g, oy, 16 * v, b * kOc, taps, valid, m);
       }
     }
 }
 
 }  // namespace
 
-bool stem3x3_applies(const Conv2dShape& s) {
-  return s.group == 1 && s.c_in <= kMaxCin && s.c_out % kOc == 0 && s.k_h == 3 && s.k_w == 3 && s.dil_h == 1 &&
-         s.dil_w == 1 && s.stride_h == s.stride_w && (s.stride_h == 1 || s.stride_h == 2) && s.pad_top >= 0 &&
-         s.pad_top <= 2 && s.pad_left >= 0 && s.pad_left <= 2 && s.out_h >= 1 && s.out_w >= 1;
+bool stem_applies(const Conv2dShape& s) {
+  const bool k3 = s.k_h == 3 && s.c_in <= kMaxCin3 && (s.stride_h == 1 || s.stride_h == 2);
+  const bool k5 = s.k_h == 5 && s.c_in <= kMaxCin5 && s.stride_h == 1;
+  return s.group == 1 && s.c_out % kOc == 0 && s.k_w == s.k_h && (k3 || k5) && s.dil_h == 1 && s.dil_w == 1 &&
+         s.stride_w == s.stride_h && s.pad_top >= 0 && s.pad_top < s.k_h && s.pad_left >= 0 && s.pad_left < s.k_w &&
+         s.out_h >= 1 && s.out_w >= 1;
 }
 
-void conv2d_stem3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
-                    const Epilogue* act) {
+void conv2d_stem(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                 const Epilogue* act) {
   const RegisterEpilogue in_register(act);
   const int64_t blocks = s.c_out / kOc, plane = s.out_h * s.out_w;
-  const int64_t work = s.c_out * s.c_in * 9 * plane;
+  const int64_t work = s.c_out * s.c_in * s.k_h * s.k_w * plane;
   const int64_t want = std::clamp<int64_t>(work / kTaskMacs, 1, kMaxTasks);
   // Row blocks first (each task then reads only its rows of the input); channel blocks only when the
   // image has fewer rows than tasks wanted.
@@ -185,8 +193,9 @@ void conv2d_stem3x3(const Conv2dShape& s, const float* x, const float* w, const 
     const int64_t oy0 = rb * rows_per, oy1 = std::min(s.out_h, oy0 + rows_per);
     const int64_t cb0 = ch * blocks_per, cb1 = std::min(blocks, cb0 + blocks_per);
     Geometry g{&s, x + n * s.c_in * s.in_h * s.in_w, y + n * s.c_out * plane, w, bias, &in_register};
-    if (s.stride_h == 1) rows<1>(g, oy0, oy1, cb0, cb1);
-    else rows<2>(g, oy0, oy1, cb0, cb1);
+    if (s.k_h == 5) rows<1, 5>(g, oy0, oy1, cb0, cb1);
+    else if (s.stride_h == 1) rows<1, 3>(g, oy0, oy1, cb0, cb1);
+    else rows<2, 3>(g, oy0, oy1, cb0, cb1);
     if (act && act->kind == Epilogue::kSiLU)
       for (int64_t co = cb0 * kOc; co < cb1 * kOc; ++co)
         act->apply(g.y + co * plane + oy0 * s.out_w, (oy1 - oy0) * s.out_w);
@@ -195,11 +204,11 @@ void conv2d_stem3x3(const Conv2dShape& s, const float* x, const float* w, const 
 
 #else  // no AVX-512: conv2d_fast never takes this path
 
-bool stem3x3_applies(const Conv2dShape&) { return false; }
+bool stem_applies(const Conv2dShape&) { return false; }
 
-void conv2d_stem3x3(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
-                    const Epilogue* act) {
-  conv2d_direct3x3(s, x, w, bias, y, act);
+void conv2d_stem(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y,
+                 const Epilogue* act) {
+  conv2d_reference(s, x, w, bias, y, act);
 }
 
 #endif
