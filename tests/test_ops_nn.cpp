@@ -69,6 +69,9 @@ TEST_CASE("Conv: groups, depthwise, 1-D, errors", "[ops]") {
   const Tensor x1 = iota({1, 1, 5}), w1 = floats({1, 1, 3}, {1, 2, 3});
   require_close(run1("Conv", {&x1, &w1}, {{"pads", attr_ints({1, 1})}, {"strides", attr_ints({2})}}), {1, 1, 3},
                 {8, 20, 14});
+  // no input channels (a weight with a zero dim): the output is the bias, no kernel divides by zero
+  const Tensor x0 = floats({1, 0, 2, 3}, {}), w0 = floats({2, 0, 1, 1}, {}), b0 = floats({2}, {1.5f, -2});
+  require_close(run1("Conv", {&x0, &w0, &b0}), {1, 2, 2, 3}, {1.5f, 1.5f, 1.5f, 1.5f, 1.5f, 1.5f, -2, -2, -2, -2, -2, -2});
   const Tensor x3d = iota({1, 1, 2, 2, 2}), w3d = iota({1, 1, 1, 1, 1});
   CHECK(code_of([&] { run1("Conv", {&x3d, &w3d}); }) == ExitCode::kUnsupported);
   CHECK(code_of([&] { run1("Conv", {&x2, &w2}, {{"kernel_shape", attr_ints({3, 3})}}); }) == ExitCode::kBadInput);
@@ -98,9 +101,11 @@ void check_fast_vs_reference(const ConvCase& c, std::mt19937& rng) {
   const auto x = random(s.batch * s.c_in * s.in_h * s.in_w), w = random(s.c_out * s.c_in / s.group * s.k_h * s.k_w);
   const auto b = random(s.c_out);
   const int64_t out_n = s.batch * s.c_out * s.out_h * s.out_w;
-  std::vector<float> ref(out_n), fast(out_n, 12345.0f);  // fast must overwrite everything
+  std::vector<float> ref(out_n), fast(out_n);
   for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
     conv2d_reference(s, x.data(), w.data(), bias, ref.data());
+    // NaN in: conv2d_fast must write every output without reading it (the Conv op does not zero-fill)
+    std::fill(fast.begin(), fast.end(), std::numeric_limits<float>::quiet_NaN());
     conv2d_fast(s, x.data(), w.data(), bias, fast.data());
     INFO("batch " << c.batch << " cin " << c.c_in << " cout " << c.c_out << " group " << c.group << " in " << c.in_h
                   << "x" << c.in_w << " k " << c.k_h << "x" << c.k_w << " stride " << c.stride_h << "," << c.stride_w
@@ -215,6 +220,76 @@ TEST_CASE("depthwise conv2d_fast matches conv2d_reference on every path", "[ops]
             ++checked;
           }
   CHECK(checked > 400);  // the loops above must not skip most of their cases
+}
+
+// The Conv op hands the kernels an uninitialised output (Tensor::uninitialized), so every path must
+// write every output element and never read one first: each path runs into a NaN-filled output with
+// NaN guards on both sides, on shapes that reach its tails and task cuts (the models' 1x1 and stem
+// shapes included) and on a conv without input channels (the output is the bias).
+TEST_CASE("every conv path writes every output element without reading it", "[ops]") {
+  std::mt19937 rng(515);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  using Kernel = void (*)(const Conv2dShape&, const float*, const float*, const float*, float*, const Epilogue*);
+  auto shape = [](int64_t batch, int64_t c_in, int64_t c_out, int64_t group, int64_t in, int64_t k, int64_t stride,
+                  int64_t pad) {
+    Conv2dShape s;
+    s.batch = batch, s.c_in = c_in, s.c_out = c_out, s.group = group, s.in_h = s.in_w = in, s.k_h = s.k_w = k;
+    s.stride_h = s.stride_w = stride, s.pad_top = s.pad_left = pad;
+    s.out_h = s.out_w = (in + 2 * pad - k) / stride + 1;
+    return s;
+  };
+  Epilogue leaky;
+  leaky.kind = Epilogue::kLeakyRelu, leaky.alpha = 0.1f;
+  int checked = 0;
+  auto check = [&](const Conv2dShape& s, Kernel kernel, const char* path) {
+    std::vector<float> x(s.batch * s.c_in * s.in_h * s.in_w), w(s.c_out * s.c_in / s.group * s.k_h * s.k_w), b(s.c_out);
+    for (auto* v : {&x, &w, &b})
+      for (float& e : *v) e = u(rng);
+    const size_t out_n = static_cast<size_t>(s.batch * s.c_out * s.out_h * s.out_w), guard = 32;
+    std::vector<float> ref(out_n), got(out_n + 2 * guard, nan);
+    conv2d_reference(s, x.data(), w.data(), b.data(), ref.data(), &leaky);
+    kernel(s, x.data(), w.data(), b.data(), got.data() + guard, &leaky);
+    INFO(path << ": batch " << s.batch << " c_in " << s.c_in << " c_out " << s.c_out << " group " << s.group << " in "
+              << s.in_h << " k " << s.k_h << " stride " << s.stride_h << " pad " << s.pad_top);
+    for (size_t e = 0; e < guard; ++e) REQUIRE(std::isnan(got[e]));
+    for (size_t e = 0; e < out_n; ++e) {
+      INFO("output " << e);
+      REQUIRE(std::abs(got[guard + e] - ref[e]) <= 1e-4f * std::max(1.0f, std::abs(ref[e])));
+    }
+    for (size_t e = guard + out_n; e < got.size(); ++e) REQUIRE(std::isnan(got[e]));
+    ++checked;
+  };
+  const std::vector<Conv2dShape> pointwise = {
+      shape(1, 24, 58, 1, 104, 1, 1, 0), shape(1, 58, 58, 1, 52, 1, 1, 0),  // NanoDet: direct and GEMM
+      shape(2, 33, 45, 1, 23, 1, 1, 0), shape(1, 256, 200, 1, 11, 1, 1, 0), shape(1, 160, 96, 1, 7, 1, 1, 0),
+      shape(1, 5, 3, 1, 1, 1, 1, 0)};
+  for (const Conv2dShape& s : pointwise) {
+    check(s, conv2d_fast, "fast");
+    check(s, conv2d_gemm, "gemm");
+    check(s, conv2d_direct1x1, "direct1x1");
+    check(s, conv2d_reference, "reference");
+  }
+  for (const Conv2dShape& s : {shape(1, 16, 16, 1, 32, 3, 1, 1), shape(2, 17, 9, 1, 13, 3, 2, 1),
+                               shape(1, 24, 24, 1, 27, 3, 2, 0)}) {
+    check(s, conv2d_fast, "fast");
+    check(s, conv2d_gemm, "gemm");
+    check(s, conv2d_direct3x3, "direct3x3");
+  }
+  for (const Conv2dShape& s : {shape(1, 3, 24, 1, 208, 3, 2, 1),  // NanoDet's stem: im2col + GEMM
+                               shape(2, 6, 4, 2, 11, 5, 3, 2),     // grouped, 5x5, stride 3
+                               shape(1, 8, 8, 4, 9, 1, 2, 0),      // grouped 1x1 stride 2
+                               shape(1, 96, 96, 96, 28, 3, 2, 1),  // depthwise
+                               shape(2, 4, 8, 4, 7, 3, 1, 1),      // depthwise, channel multiplier 2
+                               shape(1, 0, 7, 1, 9, 1, 1, 0),      // no input channels: the bias
+                               shape(1, 0, 5, 1, 80, 1, 1, 0), shape(1, 0, 5, 1, 8, 3, 1, 1)}) {
+    check(s, conv2d_fast, "fast");
+    check(s, conv2d_reference, "reference");
+  }
+  Conv2dShape one_d = shape(2, 3, 5, 1, 1, 1, 1, 0);  // 1-D: a 1 x 40 plane, kernel 1 x 3, stride 2, pad 1
+  one_d.in_w = 40, one_d.k_w = 3, one_d.stride_w = 2, one_d.pad_left = 1, one_d.out_w = 20;
+  check(one_d, conv2d_fast, "fast");
+  CHECK(checked == 50);
 }
 
 TEST_CASE("conv2d_fast is bit-identical at 1 and 2 threads", "[ops]") {

@@ -342,7 +342,7 @@ TEST_CASE("DepthToSpace (DCR, CRD) and SpaceToDepth", "[ops]") {
   require_close(d, {1, 8, 2, 2}, {0, 2, 8, 10, 16, 18, 24, 26, 1, 3, 9, 11, 17, 19, 25, 27,
                                   4, 6, 12, 14, 20, 22, 28, 30, 5, 7, 13, 15, 21, 23, 29, 31});
   // SpaceToDepth is the inverse of DCR DepthToSpace.
-  require_close(run_op("DepthToSpace", {&d}, {{"blocksize", attr_i(2)}})[0], {1, 2, 4, 4}, s.f);
+  require_close(run_op("DepthToSpace", {&d}, {{"blocksize", attr_i(2)}})[0], {1, 2, 4, 4}, to_vector(s.f));
   REQUIRE(error_code("SpaceToDepth", {&big}, {{"blocksize", attr_i(2)}}) == ExitCode::kBadInput);
 }
 

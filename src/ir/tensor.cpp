@@ -39,11 +39,19 @@ Tensor Tensor::zeros(Shape shape) {
   return t;
 }
 
+Tensor Tensor::uninitialized(Shape shape) {
+  Tensor t;
+  t.dtype = DType::kFloat32;
+  t.f.resize(static_cast<size_t>(numel(shape)));  // DefaultInitAllocator: not written
+  t.shape = std::move(shape);
+  return t;
+}
+
 Tensor Tensor::from_floats(Shape shape, std::vector<float> values) {
   FXQ_CHECK(static_cast<int64_t>(values.size()) == numel(shape), "from_floats: size does not match shape");
   Tensor t;
   t.shape = std::move(shape);
-  t.f = std::move(values);
+  t.f.assign(values.begin(), values.end());
   return t;
 }
 

@@ -30,7 +30,7 @@ void run(KernelArgs& a) {
                    " must have one value per channel (" + std::to_string(channels) + ")");
   }
   const float epsilon = a.node.attr_float("epsilon", 1e-5f);
-  const std::vector<float>&scale = params[0]->f, &bias = params[1]->f, &mean = params[2]->f, &var = params[3]->f;
+  const FloatData &scale = params[0]->f, &bias = params[1]->f, &mean = params[2]->f, &var = params[3]->f;
   Tensor& y = a.output(0);
   y = Tensor::zeros(x.shape);
   const int64_t outer = x.dim(0);

@@ -37,9 +37,12 @@ int64_t broadcast_inner_run(const Shape& xs, const Shape& ys, const Shape& out, 
 
 // z[k] = f(x[ix(k)], y[iy(k)]) over the broadcast shape `out`, run by run (parallel for large outputs;
 // each element is computed the same way whatever the thread count).
-template <class R, class A, class B, class F>
-void broadcast_apply(const std::vector<A>& x, const Shape& xs, const std::vector<B>& y, const Shape& ys,
-                     const Shape& out, std::vector<R>& z, F f) {
+// XV, YV, ZV: std::vector or FloatData (Tensor::f) of the element types.
+template <class XV, class YV, class ZV, class F>
+void broadcast_apply(const XV& x, const Shape& xs, const YV& y, const Shape& ys, const Shape& out, ZV& z, F f) {
+  using A = typename XV::value_type;
+  using B = typename YV::value_type;
+  using R = typename ZV::value_type;
   BroadcastIndex ix(xs, out), iy(ys, out);
   const int64_t n = numel(out);
   z.resize(static_cast<size_t>(n));

@@ -360,6 +360,12 @@ void conv2d_gemm(const Conv2dShape& s, const float* x, const float* w, const flo
 }
 
 void conv2d_fast(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y, const Epilogue* act) {
+  if (s.c_in == 0) {  // no input channels: every output is its bias (the tilings below divide by the depth)
+    const int64_t plane = s.out_h * s.out_w;
+    for (int64_t p = 0; p < s.batch * s.c_out; ++p) std::fill(y + p * plane, y + (p + 1) * plane, bias ? bias[p % s.c_out] : 0.0f);
+    if (act) act->apply(y, s.batch * s.c_out * plane);
+    return;
+  }
   if (is_depthwise(s)) {
     if (depthwise3x3_applies(s)) conv2d_depthwise3x3(s, x, w, bias, y, act);
     else conv2d_depthwise(s, x, w, bias, y, act);

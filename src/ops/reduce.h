@@ -19,8 +19,8 @@ struct ReducePlan {
 ReducePlan plan_reduce(const KernelArgs& a, const Shape& in, int64_t axes_input_since);
 
 // Folds every element of x into its output slot: acc = f(acc, x[k]) starting from `init`.
-template <class Acc, class E, class F>
-std::vector<Acc> reduce_fold(const std::vector<E>& x, const Shape& in, const ReducePlan& p, Acc init, F f) {
+template <class Acc, class XV, class F>  // XV: std::vector<int64_t> or FloatData
+std::vector<Acc> reduce_fold(const XV& x, const Shape& in, const ReducePlan& p, Acc init, F f) {
   std::vector<Acc> acc(static_cast<size_t>(numel(p.out)), init);
   const BroadcastIndex slot(p.kept, in);
   for (int64_t k = 0; k < static_cast<int64_t>(x.size()); ++k) {

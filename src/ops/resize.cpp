@@ -41,7 +41,7 @@ void output_geometry(const KernelArgs& a, const Shape& in, Shape& out, std::vect
       scales[k] = static_cast<float>(out[k]) / static_cast<float>(in[k]);
     }
   } else if (has_scales) {
-    scales = a.float_input(scales_at).f;
+    scales.assign(a.float_input(scales_at).f.begin(), a.float_input(scales_at).f.end());
     out = scaled_shape(a, in, scales);
   } else {
     a.fail_input("needs scales or sizes");

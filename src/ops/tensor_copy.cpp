@@ -63,9 +63,10 @@ void coalesce(Shape& shape, std::vector<int64_t>& strides) {
 // transposes, e.g. [1,80,2704] -> [1,2704,80]) is copied in 16x16 tiles instead, reading and writing
 // whole cache lines; in AVX-512 builds a whole tile of floats is transposed in registers
 // (ops/transpose_avx512.h).
-template <class T>
-void copy_strided(const std::vector<T>& x, std::vector<T>& y, Shape shape, int64_t offset,
+template <class V>  // std::vector<int64_t> or FloatData
+void copy_strided(const V& x, V& y, Shape shape, int64_t offset,
                   std::vector<int64_t> strides) {
+  using T = typename V::value_type;
   coalesce(shape, strides);
   const size_t r = shape.size();
   if (r >= 2 && strides[r - 1] != 1 && strides[r - 2] == 1 && shape[r - 1] >= 16 && shape[r - 2] >= 16) {

@@ -19,7 +19,7 @@ void run(KernelArgs& a) {
     if (!a.node.has_attr("scales")) a.fail_input("attribute scales is required");
     scales = a.node.attr_floats("scales");
   } else {
-    scales = a.float_input(1).f;
+    scales.assign(a.float_input(1).f.begin(), a.float_input(1).f.end());
   }
   for (float s : scales)
     if (s < 1.0f) a.fail_input("Upsample scales must be >= 1");

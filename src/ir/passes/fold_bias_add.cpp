@@ -46,7 +46,7 @@ bool fold_into_matmul(Graph& g, Node& mm, const Tensor& c) {
   if (!w || !w->is_float() || w->rank() != 2 || !a || !a->has_shape || a->shape.size() != 2) return false;
   if (!per_axis(c, 2, 1, w->dim(1))) return false;
   const std::string name = mm.name + "_bias_folded";
-  g.initializers[name] = Tensor::from_floats({w->dim(1)}, c.f);
+  g.initializers[name] = Tensor::from_floats({w->dim(1)}, std::vector<float>(c.f.begin(), c.f.end()));
   mm.op_type = "Gemm";
   mm.inputs.push_back(name);
   return true;
