@@ -38,11 +38,15 @@ template <class F>
 void unary_float_fast(KernelArgs& a, F f) {
   const Tensor& x = a.float_input(0);
   Tensor& y = a.output(0);
-  y = Tensor::zeros(x.shape);
+  y = Tensor::uninitialized(x.shape);  // every element written below
   const float* xp = x.f.data();
   float* yp = y.f.data();
   parallel_range(static_cast<int64_t>(x.f.size()), kElementGrain, [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) yp[k] = f(xp[k]);
+    // A local copy of f: reached through the reference this lambda captures, its captured values (e.g.
+    // LeakyRelu's alpha) might alias yp for all GCC knows, and re-reading them per element kept the
+    // loop scalar.
+    const F g = f;
+    for (int64_t k = b; k < e; ++k) yp[k] = g(xp[k]);
   });
 }
 
