@@ -130,11 +130,11 @@ inline void run_block(const float* buf, int64_t slab, const int64_t* tap_off, in
                       const float* bias, int64_t i, float* sums, int64_t pitch) {
   int64_t off[9];  // a local copy: the stores to `sums` cannot alias it, so it stays in registers
   for (int t = 0; t < 9; ++t) off[t] = tap_off[t];
-  for (int64_t c0 = 0; c0 < c_in; c0 += kCiChunk) {
-    Vf a[kOcBlock][NV];
+  Vf a[kOcBlock][NV];
+  // a = the sum from zero of input channels [c0, c1)
+  auto chunk = [&](int64_t c0, int64_t c1) __attribute__((always_inline)) {
     for (int o = 0; o < kOcBlock; ++o)
       for (int k = 0; k < NV; ++k) a[o][k] = Vf{};
-    const int64_t c1 = std::min(c_in, c0 + kCiChunk);
     for (int64_t ci = c0; ci < c1; ++ci) {
       const float* xc = buf + ci * slab + i;
 #pragma GCC unroll 9
@@ -148,10 +148,18 @@ inline void run_block(const float* buf, int64_t slab, const int64_t* tap_off, in
         }
       }
     }
+  };
+  // The first chunk has its own store loop, as in conv_direct1x1.cpp: one loop with a
+  // `c0 == 0 ? a + bias : s + a` store makes GCC keep the accumulators on the stack.
+  chunk(0, std::min(c_in, kCiChunk));
+  for (int o = 0; o < kOcBlock; ++o)
+    for (int k = 0; k < NV; ++k) V(sums + o * pitch + i + k * kVec) = a[o][k] + bias[o];
+  for (int64_t c0 = kCiChunk; c0 < c_in; c0 += kCiChunk) {
+    chunk(c0, std::min(c_in, c0 + kCiChunk));
     for (int o = 0; o < kOcBlock; ++o)
       for (int k = 0; k < NV; ++k) {
         Vf& s = V(sums + o * pitch + i + k * kVec);
-        s = c0 == 0 ? a[o][k] + bias[o] : s + a[o][k];
+        s = s + a[o][k];
       }
   }
 }
