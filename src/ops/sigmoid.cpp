@@ -7,7 +7,7 @@ namespace {
 void run(KernelArgs& a) {
   const Tensor& x = a.float_input(0);
   Tensor& y = a.output(0);
-  y = Tensor::zeros(x.shape);
+  y = Tensor::uninitialized(x.shape);  // logistic writes every element
   parallel_range(x.size(), kElementGrain, [&](int64_t b, int64_t e) { logistic(x.f.data() + b, y.f.data() + b, e - b); });
 }
 }  // namespace

@@ -11,7 +11,7 @@ Tensor alloc_like(const Tensor& x, Shape shape) {
   Tensor t;
   t.dtype = x.dtype;
   const size_t n = static_cast<size_t>(numel(shape));
-  if (x.is_float()) t.f.assign(n, 0.0f);
+  if (x.is_float()) t.f.resize(n);  // FloatData: not written (every caller writes every element)
   else t.i.assign(n, 0);
   t.shape = std::move(shape);
   return t;

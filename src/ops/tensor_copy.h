@@ -7,7 +7,8 @@
 
 namespace fxq {
 
-// A zero-filled tensor with x's dtype and the given shape.
+// A tensor with x's dtype and the given shape, to be written completely by the caller: float elements are
+// left uninitialised (no memset before the copy that overwrites them), integer ones are zero.
 Tensor alloc_like(const Tensor& x, Shape shape);
 // dst[dst_pos + k] = src[src_pos + k] for k < count (same storage kind).
 void copy_range(const Tensor& src, int64_t src_pos, Tensor& dst, int64_t dst_pos, int64_t count);
