@@ -181,7 +181,7 @@ Tensor resize_tensor(const Tensor& x, const Shape& out_shape, const std::vector<
     maps[k] = axis_map(m, x.shape[k], out_shape[k], scales[k]);
     if (maps[k].blends) blended.push_back(k);
   }
-  Tensor y = Tensor::zeros(out_shape);
+  Tensor y = Tensor::uninitialized(out_shape);  // written completely, by resize_last_two or the loop below
   if (resize_last_two(x, y, maps)) return y;
   const std::vector<int64_t> strides = strides_of(x.shape);
   std::vector<int64_t> pos(r, 0);
