@@ -193,18 +193,14 @@ void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, cons
                       const Epilogue* act) {
   const DirectTiles t(s);
   const int64_t plane = s.out_h * s.out_w, in_image = s.c_in * s.in_h * s.in_w;
-  const int64_t per_image = t.row_blocks * t.chunks;
-  parallel_for(s.batch * per_image, [&](int64_t task) {
-    const int64_t n = task / per_image, rb = task % per_image / t.chunks, ch = task % t.chunks;
-    const int64_t oy0 = rb * t.rows_per_block, rows = std::min(s.out_h, oy0 + t.rows_per_block) - oy0;
+  // One task's channel blocks over output rows [oy0, oy0 + rows) of image n, from the slabs in buf.
+  auto blocks = [&](int64_t n, int64_t oy0, int64_t rows, int64_t ch, const float* buf) {
     const int64_t slab = t.slab_floats(rows), run = rows * t.cols;
     int64_t off[9];
     t.tap_offsets(rows, off);
     const int64_t vecs = (run + kVec - 1) / kVec, pitch = vecs * kVec;
-    thread_local std::vector<float> buf, sums;
-    buf.assign(static_cast<size_t>(s.c_in * slab), 0.0f);
+    thread_local std::vector<float> sums;
     sums.resize(static_cast<size_t>(kOcBlock * pitch));
-    fill_slabs(s, t, x + n * in_image, oy0, rows, slab, buf.data());
     const int64_t b1 = std::min(t.oc_blocks, (ch + 1) * t.blocks_per_chunk);
     for (int64_t b = ch * t.blocks_per_chunk; b < b1; ++b) {
       const int64_t co0 = b * kOcBlock, valid = std::min<int64_t>(kOcBlock, s.c_out - co0);
@@ -217,8 +213,8 @@ void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, cons
       }
       int64_t v = 0;
       for (; v + kRunVecs <= vecs; v += kRunVecs)
-        run_block<kRunVecs>(buf.data(), slab, off, s.c_in, wo, bo, v * kVec, sums.data(), pitch);
-      if (vecs > v) run_tail<kRunVecs - 1>(vecs - v, buf.data(), slab, off, s.c_in, wo, bo, v * kVec, sums.data(), pitch);
+        run_block<kRunVecs>(buf, slab, off, s.c_in, wo, bo, v * kVec, sums.data(), pitch);
+      if (vecs > v) run_tail<kRunVecs - 1>(vecs - v, buf, slab, off, s.c_in, wo, bo, v * kVec, sums.data(), pitch);
       for (int64_t o = 0; o < valid; ++o) {
         float* yc = y + (n * s.c_out + co0 + o) * plane + oy0 * s.out_w;
         const float* src = sums.data() + o * pitch;
@@ -226,6 +222,28 @@ void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, cons
         if (act) act->apply(yc, rows * s.out_w);
       }
     }
+  };
+  if (t.row_blocks == 1 && t.chunks > 1) {
+    // The whole image is one row block cut into channel chunks: copy its slabs once, before the chunks'
+    // tasks, instead of once per task (ResNet's 8x8 layers: four copies of the input per conv). The
+    // copy moves data only, so the results are the same.
+    std::vector<float> shared(static_cast<size_t>(s.c_in * t.slab_floats(s.out_h)));
+    for (int64_t n = 0; n < s.batch; ++n) {
+      std::fill(shared.begin(), shared.end(), 0.0f);
+      fill_slabs(s, t, x + n * in_image, 0, s.out_h, t.slab_floats(s.out_h), shared.data());
+      parallel_for(t.chunks, [&](int64_t ch) { blocks(n, 0, s.out_h, ch, shared.data()); });
+    }
+    return;
+  }
+  const int64_t per_image = t.row_blocks * t.chunks;
+  parallel_for(s.batch * per_image, [&](int64_t task) {
+    const int64_t n = task / per_image, rb = task % per_image / t.chunks, ch = task % t.chunks;
+    const int64_t oy0 = rb * t.rows_per_block, rows = std::min(s.out_h, oy0 + t.rows_per_block) - oy0;
+    const int64_t slab = t.slab_floats(rows);
+    thread_local std::vector<float> buf;
+    buf.assign(static_cast<size_t>(s.c_in * slab), 0.0f);
+    fill_slabs(s, t, x + n * in_image, oy0, rows, slab, buf.data());
+    blocks(n, oy0, rows, ch, buf.data());
   });
 }
 
