@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/parallel.h"
+#include "conv_check.h"
 #include "ops/conv_kernels.h"
 
 using namespace fxq;
@@ -33,44 +34,21 @@ Conv2dShape dw_shape(int64_t batch, int64_t channels, int64_t mult, int64_t h, i
 
 bool valid(const Conv2dShape& s) { return s.in_h + 4 >= 3 && s.out_h >= 1 && s.out_w >= 1; }
 
-struct Data {
-  std::vector<float> x, w, b;
-};
-
-Data random_dw_data(const Conv2dShape& s, std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::uniform_int_distribution<int> pick(0, 15);
-  Data d;
-  d.x.resize(s.batch * s.c_in * s.in_h * s.in_w), d.w.resize(s.c_out * 9), d.b.resize(s.c_out);
-  for (auto* v : {&d.x, &d.w, &d.b})
-    for (float& e : *v) {
-      const int k = pick(rng);
-      e = k == 0 ? 0.0f : k == 1 ? -0.0f : u(rng);  // signed zeros: the padding must add exactly what the copy adds
-    }
-  return d;
-}
-
-// Runs the direct kernel into a buffer with guards and compares: bit-identical to conv2d_depthwise,
+// Runs the direct kernel between guard values: bit-identical to conv2d_depthwise (signed zeros too),
 // within float rounding of conv2d_reference.
 void check(const Conv2dShape& s, std::mt19937& rng, bool with_bias, const Epilogue* act) {
-  INFO("batch " << s.batch << " c_in " << s.c_in << " c_out " << s.c_out << " in " << s.in_h << "x" << s.in_w
-                << " stride " << s.stride_h << " pad top/left " << s.pad_top << "/" << s.pad_left << " out "
-                << s.out_h << "x" << s.out_w << " bias " << with_bias << " act " << (act ? act->kind : 0));
+  INFO(test::describe(s) << " bias " << with_bias << " act " << (act ? act->kind : 0));
   REQUIRE(depthwise3x3_applies(s));
-  const Data d = random_dw_data(s, rng);
+  const test::ConvData d = test::random_conv_data(s, rng, /*signed_zeros=*/true);
   const float* bias = with_bias ? d.b.data() : nullptr;
-  const size_t out_n = static_cast<size_t>(s.batch * s.c_out * s.out_h * s.out_w), guard = 40;
-  std::vector<float> ref(out_n), padded(out_n), got(out_n + 2 * guard, 12345.0f);
-  conv2d_reference(s, d.x.data(), d.w.data(), bias, ref.data(), act);
+  const std::vector<float> got = test::run_guarded(s, d, bias, act, conv2d_depthwise3x3, 40);
+  std::vector<float> padded(got.size());
   conv2d_depthwise(s, d.x.data(), d.w.data(), bias, padded.data(), act);
-  conv2d_depthwise3x3(s, d.x.data(), d.w.data(), bias, got.data() + guard, act);
-  for (size_t e = 0; e < guard; ++e) REQUIRE(got[e] == 12345.0f);
-  for (size_t e = guard + out_n; e < got.size(); ++e) REQUIRE(got[e] == 12345.0f);
-  for (size_t e = 0; e < out_n; ++e) {
-    INFO("output " << e << ": " << got[guard + e] << " padded-copy kernel " << padded[e] << " reference " << ref[e]);
-    REQUIRE(std::memcmp(&got[guard + e], &padded[e], sizeof(float)) == 0);
-    REQUIRE(std::abs(got[guard + e] - ref[e]) <= 1e-5f * std::max(1.0f, std::abs(ref[e])));
+  for (size_t e = 0; e < got.size(); ++e) {
+    INFO("output " << e << ": " << got[e] << " padded-copy kernel " << padded[e]);
+    REQUIRE(std::memcmp(&got[e], &padded[e], sizeof(float)) == 0);
   }
+  test::require_near_reference(s, d, bias, act, got, 1e-5f);  // sums of 9 products
 }
 
 }  // namespace
@@ -78,12 +56,9 @@ void check(const Conv2dShape& s, std::mt19937& rng, bool with_bias, const Epilog
 TEST_CASE("direct depthwise 3x3 is bit-identical to the padded-copy kernel on random and edge shapes", "[ops]") {
   std::mt19937 rng(3131);
   std::uniform_int_distribution<int64_t> d(0, 1 << 20);
-  Epilogue relu, silu, clip, leaky;
-  relu.kind = Epilogue::kRelu;
-  silu.kind = Epilogue::kSiLU;
-  clip.kind = Epilogue::kClip, clip.lo = 0.0f, clip.hi = 6.0f;
-  leaky.kind = Epilogue::kLeakyRelu, leaky.alpha = 0.1f;
-  const std::vector<const Epilogue*> acts = {nullptr, &relu, &silu, &clip, &leaky};
+  const test::Activations activations(0.0f, 6.0f);
+  const std::vector<const Epilogue*>& acts = activations.all;
+  const Epilogue& clip = activations.clip;
   int checked = 0;
   // The models' layers (MobileNetV2, YOLOX-Nano, NanoDet-m) and edges: 1x1 and 1-wide inputs, widths
   // around 16 and 32 at both strides, a 2-row input with pads 2, asymmetric "same" stride-2 pads.
@@ -139,7 +114,7 @@ TEST_CASE("direct depthwise 3x3: which shapes it takes, and conv2d_fast through 
   Epilogue silu;
   silu.kind = Epilogue::kSiLU;
   for (const Conv2dShape& m : {dw_shape(1, 24, 1, 26, 26, 1, 1, 1, 1, 1), dw_shape(2, 6, 2, 19, 23, 2, 1, 1, 1, 1)}) {
-    const Data d = random_dw_data(m, rng);
+    const test::ConvData d = test::random_conv_data(m, rng, true);
     std::vector<float> a(m.batch * m.c_out * m.out_h * m.out_w), b(a.size(), 1.0f);
     conv2d_fast(m, d.x.data(), d.w.data(), d.b.data(), a.data(), &silu);
     conv2d_depthwise(m, d.x.data(), d.w.data(), d.b.data(), b.data(), &silu);
@@ -153,7 +128,7 @@ TEST_CASE("direct depthwise 3x3 is bit-identical at 1 and 2 threads", "[ops]") {
   relu.kind = Epilogue::kRelu;
   for (const Conv2dShape& s : {dw_shape(1, 96, 1, 112, 112, 2, 1, 1, 1, 1), dw_shape(1, 576, 1, 14, 14, 1, 1, 1, 1, 1),
                                dw_shape(2, 33, 2, 29, 23, 1, 1, 1, 1, 1), dw_shape(1, 3, 1, 7, 7, 2, 1, 1, 1, 1)}) {
-    const Data d = random_dw_data(s, rng);
+    const test::ConvData d = test::random_conv_data(s, rng, true);
     std::vector<float> y1(s.batch * s.c_out * s.out_h * s.out_w), y2(y1.size(), 1.0f);
     set_num_threads(1);
     conv2d_depthwise3x3(s, d.x.data(), d.w.data(), d.b.data(), y1.data(), &relu);

@@ -11,11 +11,14 @@
 #include <vector>
 
 #include "common/parallel.h"
+#include "conv_check.h"
 #include "ops/conv_kernels.h"
 
 using namespace fxq;
 
 namespace {
+
+constexpr float kTol = 1e-4f;  // float32 sums of up to 70 * 9 products of values in [-1, 1] against the double-accumulated sum
 
 Conv2dShape make_shape(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, int64_t w, int64_t top, int64_t left,
                        int64_t bottom, int64_t right, int64_t stride = 1) {
@@ -25,31 +28,6 @@ Conv2dShape make_shape(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, in
   s.pad_top = top, s.pad_left = left;
   s.out_h = (h + top + bottom - 3) / stride + 1, s.out_w = (w + left + right - 3) / stride + 1;
   return s;
-}
-
-// Runs `kernel` into a buffer with guards on both sides and compares with conv2d_reference.
-template <class Kernel>
-void check_against_reference(const Conv2dShape& s, std::mt19937& rng, bool with_bias, const Epilogue* act,
-                             Kernel kernel) {
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> x(s.batch * s.c_in * s.in_h * s.in_w), w(s.c_out * s.c_in * 9), b(s.c_out);
-  for (auto* v : {&x, &w, &b})
-    for (float& e : *v) e = u(rng);
-  const float* bias = with_bias ? b.data() : nullptr;
-  const size_t out_n = static_cast<size_t>(s.batch * s.c_out * s.out_h * s.out_w), guard = 64;
-  std::vector<float> ref(out_n), got(out_n + 2 * guard, 12345.0f);  // every output must be overwritten
-  conv2d_reference(s, x.data(), w.data(), bias, ref.data(), act);
-  kernel(s, x.data(), w.data(), bias, got.data() + guard, act);
-  INFO("batch " << s.batch << " c_in " << s.c_in << " c_out " << s.c_out << " in " << s.in_h << "x" << s.in_w
-                << " out " << s.out_h << "x" << s.out_w << " pads " << s.pad_top << "," << s.pad_left << " bias "
-                << with_bias << " act " << (act ? act->kind : 0));
-  for (size_t e = 0; e < guard; ++e) REQUIRE(got[e] == 12345.0f);
-  for (size_t e = 0; e < out_n; ++e) {
-    INFO("output " << e);
-    // float32 sums of up to 70 * 9 products of values in [-1, 1] against the double-accumulated sum
-    REQUIRE(std::abs(got[guard + e] - ref[e]) <= 1e-4f * std::max(1.0f, std::abs(ref[e])));
-  }
-  for (size_t e = guard + out_n; e < got.size(); ++e) REQUIRE(got[e] == 12345.0f);
 }
 
 }  // namespace
@@ -78,8 +56,8 @@ TEST_CASE("direct 3x3 conv matches conv2d_reference on random shapes", "[ops]") 
   };
   for (const Conv2dShape& s : edges) {
     REQUIRE(direct3x3_applies(s));
-    check_against_reference(s, rng, true, &relu, conv2d_direct3x3);
-    check_against_reference(s, rng, false, nullptr, conv2d_direct3x3);
+    test::check_against_reference(s, rng, true, &relu, conv2d_direct3x3, kTol);
+    test::check_against_reference(s, rng, false, nullptr, conv2d_direct3x3, kTol);
     ++checked;
   }
   for (int t = 0; t < 150; ++t) {
@@ -90,7 +68,7 @@ TEST_CASE("direct 3x3 conv matches conv2d_reference on random shapes", "[ops]") 
     const Conv2dShape s = make_shape(1 + d(rng) % 2, 1 + d(rng) % 70, 1 + d(rng) % 70, h, w, top, left, bottom, right, stride);
     REQUIRE(direct3x3_applies(s));
     const Epilogue* act = t % 3 == 0 ? nullptr : (t % 3 == 1 ? &relu : &silu);
-    check_against_reference(s, rng, t % 2 == 0, act, conv2d_direct3x3);
+    test::check_against_reference(s, rng, t % 2 == 0, act, conv2d_direct3x3, kTol);
     ++checked;
   }
   CHECK(checked == 168);
@@ -118,7 +96,7 @@ TEST_CASE("direct 3x3 conv: which shapes it takes, and conv2d_fast through it", 
   relu.kind = Epilogue::kRelu;
   for (const Conv2dShape& m : {make_shape(1, 3, 16, 32, 32, 1, 1, 1, 1), make_shape(1, 32, 32, 16, 16, 1, 1, 1, 1),
                                make_shape(1, 64, 64, 8, 8, 1, 1, 1, 1), make_shape(1, 48, 192, 13, 13, 1, 1, 1, 1)})
-    check_against_reference(m, rng, true, &relu, conv2d_fast);
+    test::check_against_reference(m, rng, true, &relu, conv2d_fast, kTol);
 }
 
 TEST_CASE("direct 3x3 conv is bit-identical at 1 and 2 threads", "[ops]") {

@@ -12,11 +12,14 @@
 #include <vector>
 
 #include "common/parallel.h"
+#include "conv_check.h"
 #include "ops/conv_kernels.h"
 
 using namespace fxq;
 
 namespace {
+
+constexpr float kTol = 1e-5f;  // float32 sums of up to 70 products of values in [-1, 1] against the double-accumulated sum
 
 Conv2dShape make_shape(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, int64_t w) {
   Conv2dShape s;
@@ -24,41 +27,14 @@ Conv2dShape make_shape(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, in
   return s;
 }
 
-// Runs `kernel` into a buffer with guards on both sides and compares with conv2d_reference.
-template <class Kernel>
-void check_against_reference(const Conv2dShape& s, std::mt19937& rng, bool with_bias, const Epilogue* act,
-                             Kernel kernel) {
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> x(s.batch * s.c_in * s.in_h * s.in_w), w(s.c_out * s.c_in), b(s.c_out);
-  for (auto* v : {&x, &w, &b})
-    for (float& e : *v) e = u(rng);
-  const float* bias = with_bias ? b.data() : nullptr;
-  const size_t out_n = static_cast<size_t>(s.batch * s.c_out * s.out_h * s.out_w), guard = 64;
-  std::vector<float> ref(out_n), got(out_n + 2 * guard, 12345.0f);  // every output must be overwritten
-  conv2d_reference(s, x.data(), w.data(), bias, ref.data(), act);
-  kernel(s, x.data(), w.data(), bias, got.data() + guard, act);
-  INFO("batch " << s.batch << " c_in " << s.c_in << " c_out " << s.c_out << " plane " << s.out_h << "x" << s.out_w
-                << " bias " << with_bias << " act " << (act ? act->kind : 0));
-  for (size_t e = 0; e < guard; ++e) REQUIRE(got[e] == 12345.0f);
-  for (size_t e = 0; e < out_n; ++e) {
-    INFO("output " << e);
-    // float32 sums of up to 70 products of values in [-1, 1] against the double-accumulated sum
-    REQUIRE(std::abs(got[guard + e] - ref[e]) <= 1e-5f * std::max(1.0f, std::abs(ref[e])));
-  }
-  for (size_t e = guard + out_n; e < got.size(); ++e) REQUIRE(got[e] == 12345.0f);
-}
-
 }  // namespace
 
 TEST_CASE("direct 1x1 conv matches conv2d_reference on random shapes", "[ops]") {
   std::mt19937 rng(4242);
   std::uniform_int_distribution<int64_t> d(0, 1 << 20);
-  Epilogue relu, silu, clip, leaky;
-  relu.kind = Epilogue::kRelu;
-  silu.kind = Epilogue::kSiLU;
-  clip.kind = Epilogue::kClip, clip.lo = -0.5f, clip.hi = 0.75f;
-  leaky.kind = Epilogue::kLeakyRelu, leaky.alpha = 0.1f;
-  const std::vector<const Epilogue*> acts = {nullptr, &relu, &silu, &clip, &leaky};
+  const test::Activations activations(-0.5f, 0.75f);
+  const std::vector<const Epilogue*>& acts = activations.all;
+  const Epilogue& relu = activations.relu;
   int checked = 0;
   // Hand-picked edges: one position, one vector, one register block (48) and around them, channel
   // blocks and chunks, several position ranges and column blocks, batch 2.
@@ -71,14 +47,14 @@ TEST_CASE("direct 1x1 conv matches conv2d_reference on random shapes", "[ops]") 
   };
   for (const Conv2dShape& s : edges) {
     REQUIRE(direct1x1_applies(s));
-    check_against_reference(s, rng, true, &relu, conv2d_direct1x1);
-    check_against_reference(s, rng, false, nullptr, conv2d_direct1x1);
+    test::check_against_reference(s, rng, true, &relu, conv2d_direct1x1, kTol);
+    test::check_against_reference(s, rng, false, nullptr, conv2d_direct1x1, kTol);
     ++checked;
   }
   for (int t = 0; t < 150; ++t) {
     const Conv2dShape s = make_shape(1 + d(rng) % 2, 1 + d(rng) % 70, 1 + d(rng) % 70, 1 + d(rng) % 40, 1 + d(rng) % 40);
     REQUIRE(direct1x1_applies(s));
-    check_against_reference(s, rng, t % 2 == 0, acts[t % acts.size()], conv2d_direct1x1);
+    test::check_against_reference(s, rng, t % 2 == 0, acts[t % acts.size()], conv2d_direct1x1, kTol);
     ++checked;
   }
   CHECK(checked == 163);
@@ -106,7 +82,7 @@ TEST_CASE("direct 1x1 conv: which shapes it takes, and conv2d_fast through it", 
   relu.kind = Epilogue::kRelu;
   for (const Conv2dShape& m : {make_shape(1, 24, 58, 52, 52), make_shape(1, 256, 64, 13, 13),
                                make_shape(1, 160, 96, 7, 7), make_shape(2, 5, 3, 9, 9)})
-    check_against_reference(m, rng, true, &relu, conv2d_fast);
+    test::check_against_reference(m, rng, true, &relu, conv2d_fast, kTol);
 }
 
 TEST_CASE("direct 1x1 conv is bit-identical at 1 and 2 threads", "[ops]") {

@@ -13,11 +13,14 @@
 #include <vector>
 
 #include "common/parallel.h"
+#include "conv_check.h"
 #include "ops/conv_kernels.h"
 
 using namespace fxq;
 
 namespace {
+
+constexpr float kTol = 1e-5f;  // float32 sums of up to 200 products of values in [-1, 1] against the double-accumulated sum
 
 Conv2dShape stem(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, int64_t w, int64_t stride, int64_t pt,
                  int64_t pl, int64_t pb, int64_t pr, int64_t k = 3) {
@@ -29,50 +32,16 @@ Conv2dShape stem(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, int64_t 
   return s;
 }
 
-struct Data {
-  std::vector<float> x, w, b;
-};
-
-Data stem_data(const Conv2dShape& s, std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  Data d;
-  d.x.resize(s.batch * s.c_in * s.in_h * s.in_w), d.w.resize(s.c_out * s.c_in * s.k_h * s.k_w), d.b.resize(s.c_out);
-  for (auto* v : {&d.x, &d.w, &d.b})
-    for (float& e : *v) e = u(rng);
-  return d;
-}
-
-template <class Kernel>
-void check(const Conv2dShape& s, std::mt19937& rng, bool with_bias, const Epilogue* act, Kernel kernel) {
-  INFO("batch " << s.batch << " c_in " << s.c_in << " c_out " << s.c_out << " in " << s.in_h << "x" << s.in_w
-                << " stride " << s.stride_h << " pad top/left " << s.pad_top << "/" << s.pad_left << " out "
-                << s.out_h << "x" << s.out_w << " bias " << with_bias << " act " << (act ? act->kind : 0));
-  const Data d = stem_data(s, rng);
-  const float* bias = with_bias ? d.b.data() : nullptr;
-  const size_t out_n = static_cast<size_t>(s.batch * s.c_out * s.out_h * s.out_w), guard = 40;
-  std::vector<float> ref(out_n), got(out_n + 2 * guard, 12345.0f);
-  conv2d_reference(s, d.x.data(), d.w.data(), bias, ref.data(), act);
-  kernel(s, d.x.data(), d.w.data(), bias, got.data() + guard, act);
-  for (size_t e = 0; e < guard; ++e) REQUIRE(got[e] == 12345.0f);
-  for (size_t e = guard + out_n; e < got.size(); ++e) REQUIRE(got[e] == 12345.0f);
-  for (size_t e = 0; e < out_n; ++e) {
-    INFO("output " << e);
-    // float32 sums of up to 200 products of values in [-1, 1] against the double-accumulated sum
-    REQUIRE(std::abs(got[guard + e] - ref[e]) <= 1e-5f * std::max(1.0f, std::abs(ref[e])));
-  }
-}
-
 }  // namespace
 
 TEST_CASE("stem conv matches conv2d_reference on random and edge shapes", "[ops]") {
   std::mt19937 rng(2024);
   std::uniform_int_distribution<int64_t> d(0, 1 << 20);
-  Epilogue relu, silu, clip, leaky;
-  relu.kind = Epilogue::kRelu;
-  silu.kind = Epilogue::kSiLU;
-  clip.kind = Epilogue::kClip, clip.lo = 0.0f, clip.hi = 6.0f;
-  leaky.kind = Epilogue::kLeakyRelu, leaky.alpha = 0.1f;
-  const std::vector<const Epilogue*> acts = {nullptr, &relu, &silu, &clip, &leaky};
+  const test::Activations activations(0.0f, 6.0f);
+  const std::vector<const Epilogue*>& acts = activations.all;
+  const Epilogue& relu = activations.relu;
+  const Epilogue& clip = activations.clip;
+  const Epilogue& leaky = activations.leaky;
   int checked = 0;
   const std::vector<Conv2dShape> edges = {
       stem(1, 3, 64, 224, 224, 2, 0, 0, 0, 0),  // SqueezeNet 1.1
@@ -89,11 +58,11 @@ TEST_CASE("stem conv matches conv2d_reference on random and edge shapes", "[ops]
   };
   for (const Conv2dShape& s : edges) {
     REQUIRE(stem_applies(s));
-    check(s, rng, true, &relu, conv2d_stem);
+    test::check_against_reference(s, rng, true, &relu, conv2d_stem, kTol);
     ++checked;
   }
-  check(edges[2], rng, true, &leaky, conv2d_stem);
-  check(edges[1], rng, false, &clip, conv2d_stem);
+  test::check_against_reference(edges[2], rng, true, &leaky, conv2d_stem, kTol);
+  test::check_against_reference(edges[1], rng, false, &clip, conv2d_stem, kTol);
   for (int t = 0; t < 200; ++t) {
     Conv2dShape s;
     do {
@@ -105,7 +74,7 @@ TEST_CASE("stem conv matches conv2d_reference on random and edge shapes", "[ops]
                  d(rng) % 3, d(rng) % 3, d(rng) % 3, d(rng) % 3);
     } while (s.out_h < 1 || s.out_w < 1);
     REQUIRE(stem_applies(s));
-    check(s, rng, t % 3 != 0, acts[t % acts.size()], conv2d_stem);
+    test::check_against_reference(s, rng, t % 3 != 0, acts[t % acts.size()], conv2d_stem, kTol);
     ++checked;
   }
   CHECK(checked == 216);
@@ -129,8 +98,8 @@ TEST_CASE("stem conv: which shapes it takes, and conv2d_fast through it", "[ops]
   std::mt19937 rng(6);
   Epilogue relu;
   relu.kind = Epilogue::kRelu;
-  check(stem(1, 3, 64, 60, 60, 2, 0, 0, 0, 0), rng, true, &relu, conv2d_fast);
-  check(stem(1, 3, 12, 30, 30, 2, 1, 1, 1, 1), rng, true, &relu, conv2d_fast);  // not a stem shape: another path
+  test::check_against_reference(stem(1, 3, 64, 60, 60, 2, 0, 0, 0, 0), rng, true, &relu, conv2d_fast, kTol);
+  test::check_against_reference(stem(1, 3, 12, 30, 30, 2, 1, 1, 1, 1), rng, true, &relu, conv2d_fast, kTol);  // not a stem shape: another path
 }
 
 TEST_CASE("stem conv is bit-identical at 1 and 2 threads", "[ops]") {
@@ -139,7 +108,7 @@ TEST_CASE("stem conv is bit-identical at 1 and 2 threads", "[ops]") {
   clip.kind = Epilogue::kClip, clip.lo = 0.0f, clip.hi = 6.0f;
   for (const Conv2dShape& s : {stem(1, 3, 24, 416, 416, 2, 1, 1, 1, 1), stem(2, 3, 16, 32, 32, 1, 1, 1, 1, 1),
                                stem(1, 3, 64, 224, 224, 2, 0, 0, 0, 0), stem(1, 2, 8, 3, 5, 1, 1, 1, 1, 1)}) {
-    const Data d = stem_data(s, rng);
+    const test::ConvData d = test::random_conv_data(s, rng);
     std::vector<float> y1(s.batch * s.c_out * s.out_h * s.out_w), y2(y1.size(), 1.0f);
     set_num_threads(1);
     conv2d_stem(s, d.x.data(), d.w.data(), d.b.data(), y1.data(), &clip);

@@ -25,6 +25,7 @@
 #include <immintrin.h>
 
 #include "ops/epilogue_avx512.h"
+#include "ops/row_taps_avx512.h"
 #endif
 
 namespace fxq {
@@ -36,13 +37,6 @@ namespace {
 constexpr int64_t kTaskMacs = 1 << 18;  // MACs per task (planes grouped up to this), as conv2d_depthwise
 constexpr int kRows = 4;                // output rows summed together
 
-// Lanes i < 16 with lo <= c + i < hi (c may be negative).
-inline __mmask16 lanes_inside(int64_t c, int64_t lo, int64_t hi) {
-  const int64_t a = std::clamp<int64_t>(lo - c, 0, 16), b = std::clamp<int64_t>(hi - c, 0, 16);
-  if (b <= a) return 0;
-  return static_cast<__mmask16>(((1u << b) - 1u) & ~((1u << a) - 1u));
-}
-
 // One plane's geometry and weights.
 struct Plane {
   const float* x;  // input plane
@@ -53,53 +47,19 @@ struct Plane {
   const RegisterEpilogue* act;  // Relu, Clip, LeakyRelu before the store (SiLU: applied to the plane afterwards)
 };
 
-// The three taps (kx = 0, 1, 2) of output columns [c, c + 16) read from input row `row` (nullptr: a
-// row of the padding), stride S. `base` is the input column of tap 0 of output c; m* the load masks.
-template <int S>
-struct ColumnTaps {
-  int64_t base;
-  __mmask16 m0, m1, m2;
-  void init(int64_t c, const Plane& p) {
-    base = c * S - p.pad_left;
-    if (S == 1) {  // tap kx: columns base + kx + i
-      m0 = lanes_inside(base, 0, p.in_w), m1 = lanes_inside(base + 1, 0, p.in_w), m2 = lanes_inside(base + 2, 0, p.in_w);
-    } else {       // columns base .. base + 31 in two loads, base + 32 in a third (its lane 0 only)
-      m0 = lanes_inside(base, 0, p.in_w), m1 = lanes_inside(base + 16, 0, p.in_w);
-      m2 = lanes_inside(base + 32, 0, p.in_w) & 1u;
-    }
-  }
-  inline void load(const float* row, __m512& t0, __m512& t1, __m512& t2) const {
-    if (!row) {
-      t0 = t1 = t2 = _mm512_setzero_ps();
-      return;
-    }
-    const float* r = row + base;  // masked lanes are never read, even left of the row
-    if (S == 1) {
-      t0 = _mm512_maskz_loadu_ps(m0, r), t1 = _mm512_maskz_loadu_ps(m1, r + 1), t2 = _mm512_maskz_loadu_ps(m2, r + 2);
-    } else {
-      const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-      const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-      const __m512i next = _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
-      const __m512 a = _mm512_maskz_loadu_ps(m0, r), b = _mm512_maskz_loadu_ps(m1, r + 16);
-      const __m512 c = _mm512_maskz_loadu_ps(m2, r + 32);
-      t0 = _mm512_permutex2var_ps(a, even, b);
-      t1 = _mm512_permutex2var_ps(a, odd, b);
-      t2 = _mm512_permutex2var_ps(t0, next, c);
-    }
-  }
-};
-
 // Output rows oy0 .. oy0 + R - 1, columns [c, c + 16) (stored under `store`).
 template <int S, int R>
-inline void rows_block(const Plane& p, const ColumnTaps<S>& ct, int64_t oy0, int64_t c, __mmask16 store) {
+inline void rows_block(const Plane& p, const RowTaps<S, 3>& ct, int64_t oy0, int64_t c, __mmask16 store) {
   __m512 a[R];
   for (int j = 0; j < R; ++j) a[j] = _mm512_setzero_ps() + p.bias;  // as conv2d_depthwise: 0 + bias
   const int64_t iy0 = oy0 * S - p.pad_top;
 #pragma GCC unroll 16
   for (int t = 0; t < (R - 1) * S + 3; ++t) {  // input rows in order: each output's ky ascends
     const int64_t iy = iy0 + t;
-    __m512 t0, t1, t2;
-    ct.load(iy >= 0 && iy < p.in_h ? p.x + iy * p.in_w : nullptr, t0, t1, t2);
+    __m512 tap[3];
+    if (iy >= 0 && iy < p.in_h) ct.load(p.x + iy * p.in_w, tap);
+    else tap[0] = tap[1] = tap[2] = _mm512_setzero_ps();  // a padding row still adds w * 0, as the copy did
+    const __m512 t0 = tap[0], t1 = tap[1], t2 = tap[2];
 #pragma GCC unroll 16
     for (int j = 0; j < R; ++j) {
       const int ky = t - j * S;
@@ -115,8 +75,8 @@ inline void rows_block(const Plane& p, const ColumnTaps<S>& ct, int64_t oy0, int
 template <int S>
 void plane_direct(const Plane& p) {
   for (int64_t c = 0; c < p.out_w; c += 16) {
-    ColumnTaps<S> ct;
-    ct.init(c, p);
+    RowTaps<S, 3> ct;
+    ct.init(c, p.pad_left, p.in_w);
     const __mmask16 store = lanes_inside(c, 0, p.out_w);
     int64_t oy = 0;
     for (; oy + kRows <= p.out_h; oy += kRows) rows_block<S, kRows>(p, ct, oy, c, store);

@@ -31,6 +31,7 @@
 #include <immintrin.h>
 
 #include "ops/epilogue_avx512.h"
+#include "ops/row_taps_avx512.h"
 #endif
 
 namespace fxq {
@@ -46,46 +47,6 @@ constexpr int kMaxTapVectors = kMaxCin5 * 5 * 2 * 5;
 constexpr int64_t kTaskMacs = 1 << 20;   // MACs per task at least
 constexpr int64_t kMaxTasks = 16;        // per image
 
-// Lanes i < 16 with lo <= c + i < hi (c may be negative).
-inline __mmask16 lanes_inside(int64_t c, int64_t lo, int64_t hi) {
-  const int64_t a = std::clamp<int64_t>(lo - c, 0, 16), b = std::clamp<int64_t>(hi - c, 0, 16);
-  if (b <= a) return 0;
-  return static_cast<__mmask16>(((1u << b) - 1u) & ~((1u << a) - 1u));
-}
-
-// Where the K taps of output columns [c, c + 16) come from in any input row, at stride S (K = 3 at
-// stride 2).
-template <int S, int K>
-struct Columns {
-  static_assert(S == 1 || K == 3, "stride 2: 3x3 only");
-  int64_t base;  // input column of tap kx = 0 for output c
-  __mmask16 m[K];
-  void init(int64_t c, int64_t pad_left, int64_t in_w) {
-    base = c * S - pad_left;
-    if (S == 1) {
-      for (int kx = 0; kx < K; ++kx) m[kx] = lanes_inside(base + kx, 0, in_w);
-    } else {  // columns base .. base + 31 in two loads, base + 32 in a third (its lane 0 only)
-      m[0] = lanes_inside(base, 0, in_w), m[1] = lanes_inside(base + 16, 0, in_w);
-      m[2] = lanes_inside(base + 32, 0, in_w) & 1u;
-    }
-  }
-  inline void load(const float* row, __m512* t) const {
-    const float* r = row + base;  // masked lanes are never read, even left of the row
-    if (S == 1) {
-      for (int kx = 0; kx < K; ++kx) t[kx] = _mm512_maskz_loadu_ps(m[kx], r + kx);
-    } else {
-      const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-      const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-      const __m512i next = _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
-      const __m512 a = _mm512_maskz_loadu_ps(m[0], r), b = _mm512_maskz_loadu_ps(m[1], r + 16);
-      const __m512 c = _mm512_maskz_loadu_ps(m[2], r + 32);
-      t[0] = _mm512_permutex2var_ps(a, even, b);
-      t[1] = _mm512_permutex2var_ps(a, odd, b);
-      t[2] = _mm512_permutex2var_ps(t[0], next, c);
-    }
-  }
-};
-
 struct Geometry {
   const Conv2dShape* s;
   const float* x;   // this image's input
@@ -98,7 +59,7 @@ struct Geometry {
 // The taps of output row oy, columns [c, c + 16 * NV): taps[(ci * K + ky) * NV * K + v * K + kx]; a
 // kernel row outside the input is left out (valid[ky] false).
 template <int S, int K, int NV>
-void gather_taps(const Geometry& g, int64_t oy, const Columns<S, K>* cols, __m512* taps, bool* valid) {
+void gather_taps(const Geometry& g, int64_t oy, const RowTaps<S, K>* cols, __m512* taps, bool* valid) {
   const Conv2dShape& s = *g.s;
   for (int ky = 0; ky < K; ++ky) {
     const int64_t iy = oy * S - s.pad_top + ky;
@@ -151,7 +112,7 @@ void rows(const Geometry& g, int64_t oy0, int64_t oy1, int64_t cb0, int64_t cb1)
   bool valid[K];
   for (int64_t oy = oy0; oy < oy1; ++oy)
     for (int64_t v = 0; v < vecs; v += 2) {
-      Columns<S, K> cols[2];
+      RowTaps<S, K> cols[2];
       const bool pair = v + 1 < vecs;
       cols[0].init(16 * v, s.pad_left, s.in_w);
       if (pair) cols[1].init(16 * (v + 1), s.pad_left, s.in_w);
