@@ -1,6 +1,7 @@
 // Kernels of the "nn" ops: hand-computed small cases (expected numbers worked out by hand in the
 // comments), conv2d_fast against conv2d_reference and the pooling kernels against direct loops on seeded
 // random shapes, MAC counts, errors.
+#include <Eigen/Core>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -514,6 +515,36 @@ TEST_CASE("Gemm: transposes, alpha, beta, broadcast C", "[ops]") {
   CHECK(code_of([&] { run1("Gemm", {&a, &b, &bad_c}); }) == ExitCode::kBadInput);
   CHECK(macs_of("Gemm", {{1, 64}, {10, 64}, {10}}, {{1, 10}}, {{"transB", attr_i(1)}}) == 640);
   CHECK(macs_of("Gemm", {{64, 3}, {64, 10}}, {{3, 10}}, {{"transA", attr_i(1)}}) == 3 * 10 * 64);
+}
+
+TEST_CASE("MatMul of a row by a wide matrix: column blocks on the pool, bit for bit the whole product", "[ops]") {
+  // ops/mat_mul.cpp cuts [1, K] x [K, N] (N >= 256) into blocks of 128 columns run on the thread pool;
+  // each output must be exactly Eigen's whole product (the order of the sums over K does not depend on
+  // the block), and within float rounding of a double-accumulated dot product, at 1 and 2 threads.
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  for (const auto& [k, n] : std::vector<std::pair<int64_t, int64_t>>{{1280, 1000}, {512, 1000}, {333, 777}, {64, 256}, {7, 300}}) {
+    Tensor a = Tensor::zeros({1, k}), b = Tensor::zeros({k, n});
+    for (float& e : a.f) e = u(rng);
+    for (float& e : b.f) e = u(rng);
+    std::vector<float> whole(static_cast<size_t>(n));
+    Eigen::Map<RowMat>(whole.data(), 1, n).noalias() =
+        Eigen::Map<const RowMat>(a.f.data(), 1, k) * Eigen::Map<const RowMat>(b.f.data(), k, n);
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      const Tensor y = run1("MatMul", {&a, &b});
+      set_num_threads(0);
+      INFO("K " << k << " N " << n << " threads " << threads);
+      REQUIRE(y.shape == Shape{1, n});
+      CHECK(std::memcmp(y.f.data(), whole.data(), whole.size() * sizeof(float)) == 0);
+      for (int64_t c = 0; c < n; ++c) {
+        double want = 0;
+        for (int64_t j = 0; j < k; ++j) want += static_cast<double>(a.f[j]) * b.f[j * n + c];
+        REQUIRE(std::abs(y.f[c] - want) <= 1e-4 * std::max(1.0, std::abs(want)));
+      }
+    }
+  }
 }
 
 TEST_CASE("MatMul: 1-D operands and batch broadcasting", "[ops]") {

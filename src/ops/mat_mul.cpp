@@ -2,12 +2,14 @@
 // dropped from the result; leading (batch) dims broadcast numpy-style.
 #include <Eigen/Core>
 
+#include "common/parallel.h"
 #include "ops/op.h"
 
 namespace fxq {
 namespace {
 
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+constexpr int64_t kGemvColumns = 128;  // columns per task of a row-times-matrix product
 using ConstMat = Eigen::Map<const RowMat>;
 
 // Broadcast batch shape of `a` and `b` (numpy rules), or false if they do not broadcast.
@@ -57,7 +59,17 @@ void run(KernelArgs& a) {
     ConstMat am(ta.f.data() + operand_matrix(batch_a, batch, t) * m * k, m, k);
     ConstMat bm(tb.f.data() + operand_matrix(batch_b, batch, t) * k * n, k, n);
     Eigen::Map<RowMat> ym(y.f.data() + t * m * n, m, n);
-    ym.noalias() = am * bm;
+    if (m == 1 && n >= 2 * kGemvColumns) {
+      // A row times a matrix (a classifier's last layer, batch 1): a matrix-vector product that streams
+      // the whole matrix, memory-bound, so its column blocks go to the thread pool. Eigen sums each
+      // output over k in the same order whatever the block's width (tests/test_ops_nn.cpp checks the
+      // split result bit for bit against the whole product), and the blocks are fixed by the shape.
+      parallel_range(n, kGemvColumns, [&](int64_t c0, int64_t c1) {
+        ym.middleCols(c0, c1 - c0).noalias() = am * bm.middleCols(c0, c1 - c0);
+      });
+    } else {
+      ym.noalias() = am * bm;
+    }
   }
 }
 
