@@ -77,7 +77,7 @@ void plane_direct(const Plane& p) {
   for (int64_t c = 0; c < p.out_w; c += 16) {
     RowTaps<S, 3> ct;
     ct.init(c, p.pad_left, p.in_w);
-    const __mmask16 store = lanes_inside(c, 0, p.out_w);
+    const __mmask16 store = lanes_inside(c, p.out_w);
     int64_t oy = 0;
     for (; oy + kRows <= p.out_h; oy += kRows) rows_block<S, kRows>(p, ct, oy, c, store);
     switch (p.out_h - oy) {

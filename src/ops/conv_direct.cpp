@@ -143,7 +143,7 @@ inline void run_block(const float* buf, int64_t slab, const int64_t* tap_off, in
         for (int k = 0; k < NV; ++k) xv[k] = V(xc + off[t] + k * kVec);
 #pragma GCC unroll 8
         for (int o = 0; o < kOcBlock; ++o) {
-          const Vf wv = splat<kVec>(w[o][ci * 9 + t]);  // +-0 alike: a chunk's sum starts at +0, never -0
+          const Vf wv = splat<kVec>(w[o][ci * 9 + t]);  // exact; the old Vf{} + w made -0 +0: same sums from +0
           for (int k = 0; k < NV; ++k) a[o][k] += wv * xv[k];
         }
       }
@@ -227,11 +227,12 @@ void conv2d_direct3x3(const Conv2dShape& s, const float* x, const float* w, cons
     // The whole image is one row block cut into channel chunks: copy its slabs once, before the chunks'
     // tasks, instead of once per task (ResNet's 8x8 layers: four copies of the input per conv). The
     // copy moves data only, so the results are the same.
-    std::vector<float> shared(static_cast<size_t>(s.c_in * t.slab_floats(s.out_h)));
+    thread_local std::vector<float> shared;  // the caller's; the chunks' tasks only read it
     for (int64_t n = 0; n < s.batch; ++n) {
-      std::fill(shared.begin(), shared.end(), 0.0f);
+      shared.assign(static_cast<size_t>(s.c_in * t.slab_floats(s.out_h)), 0.0f);
       fill_slabs(s, t, x + n * in_image, 0, s.out_h, t.slab_floats(s.out_h), shared.data());
-      parallel_for(t.chunks, [&](int64_t ch) { blocks(n, 0, s.out_h, ch, shared.data()); });
+      const float* slabs = shared.data();  // not `shared` in the tasks: a worker's thread_local is its own
+      parallel_for(t.chunks, [&](int64_t ch) { blocks(n, 0, s.out_h, ch, slabs); });
     }
     return;
   }

@@ -90,7 +90,7 @@ inline void run_block(const float* x, int64_t xs, int64_t c_in, const float* con
       for (int k = 0; k < NV; ++k) xv[k] = V(xc + k * kVec);
 #pragma GCC unroll 8
       for (int o = 0; o < kOcBlock; ++o) {
-        const Vf wv = (Packed ? wr[0][ci * kOcBlock + o] : wr[o][ci]) - Vf{};  // a broadcast (0 + w would be an add: it differs for w = -0)
+        const Vf wv = splat<kVec>(Packed ? wr[0][ci * kOcBlock + o] : wr[o][ci]);  // one broadcast (ops/vec.h)
         for (int k = 0; k < NV; ++k) a[o][k] += wv * xv[k];
       }
     }

@@ -107,7 +107,7 @@ template <int S, int K>
 void rows(const Geometry& g, int64_t oy0, int64_t oy1, int64_t cb0, int64_t cb1) {
   const Conv2dShape& s = *g.s;
   const int64_t vecs = (s.out_w + 15) / 16;
-  const __mmask16 last = lanes_inside(16 * (vecs - 1), 0, s.out_w);
+  const __mmask16 last = lanes_inside(16 * (vecs - 1), s.out_w);
   __m512 taps[kMaxTapVectors];
   bool valid[K];
   for (int64_t oy = oy0; oy < oy1; ++oy)

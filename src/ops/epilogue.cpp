@@ -25,11 +25,9 @@ void Epilogue::apply(float* y, int64_t n) const {
     case kRelu:
       for (int64_t k = 0; k < n; ++k) y[k] = y[k] > 0.0f ? y[k] : 0.0f;
       return;
-    case kClip: {
-      const float l = lo, h = hi;  // locals, as alpha below: members could alias y and keep the loop scalar
-      for (int64_t k = 0; k < n; ++k) y[k] = std::min(std::max(y[k], l), h);
+    case kClip:
+      for (int64_t k = 0; k < n; ++k) y[k] = std::min(std::max(y[k], lo), hi);
       return;
-    }
     case kLeakyRelu: {
       // alpha read once into a local: y could alias the member for all GCC knows, and re-reading it
       // per element kept this loop scalar (3.4 of NanoDet-m's 12.5 ms in kernels, docs/engine.md).

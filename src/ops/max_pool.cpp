@@ -20,6 +20,7 @@
 
 #include "ops/op.h"
 #include "ops/pool_kernels.h"
+#include "ops/row_taps_avx512.h"
 #include "ops/spatial.h"
 #include "ops/vec.h"
 
@@ -173,12 +174,6 @@ bool direct_applies(const Window& w) {
   return (w.strides[2] == 1 || w.strides[2] == 2) && (w.kernel[2] - 1) * w.dilations[2] <= 16;
 }
 
-// Lanes of the 16 input columns c ... c + 15 that lie inside [0, iw).
-__mmask16 column_mask(int64_t c, int64_t iw) {
-  const int64_t lo = std::max<int64_t>(0, -c), hi = std::min<int64_t>(16, iw - c);
-  return hi > lo ? static_cast<__mmask16>((0xFFFFu >> (16 - hi)) & (0xFFFFu << lo)) : 0;
-}
-
 // Per call: the column vectors' masks; per output row its window's first input row inside the input and
 // how many window rows are inside; per horizontal tap t = 1 ... kw - 1 its vpermt2ps index into (a, b)
 // (stride 1) or into (e or o, n) (stride 2): lane j of tap offset s = t * dw is lane j + s of (a, b); at
@@ -192,7 +187,7 @@ struct DirectGeometry {
   explicit DirectGeometry(const Window& w) {
     const int64_t iw = w.in[2], left = w.pad_begin[2], sw = w.strides[2];
     chunks = (w.out[2] + 15) / 16, vecs = chunks * sw + 1;
-    for (int64_t v = 0; v < vecs; ++v) mask.push_back(column_mask(16 * v - left, iw));
+    for (int64_t v = 0; v < vecs; ++v) mask.push_back(lanes_inside(16 * v - left, iw));  // ops/row_taps_avx512.h
     for (int64_t oy = 0; oy < w.out[1]; ++oy) {
       int64_t lo, hi;
       w.taps_inside(1, oy, lo, hi);

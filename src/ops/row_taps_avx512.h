@@ -1,5 +1,6 @@
 // Masked-load taps of an input row for direct convolution kernels that keep NCHW (AVX-512 builds): the
-// depthwise 3x3 kernel (conv_depthwise3x3.cpp) and the stem kernel (conv_stem.cpp).
+// depthwise 3x3 kernel (conv_depthwise3x3.cpp) and the stem kernel (conv_stem.cpp); lanes_inside is
+// also MaxPool's column mask (max_pool.cpp).
 //
 // For 16 consecutive output columns c .. c + 15 of a conv with stride S, kernel width K and left pad
 // `pad_left`, tap kx of output column c + i reads input column (c + i) * S - pad_left + kx. RowTaps
@@ -18,9 +19,10 @@
 
 namespace fxq {
 
-// Lanes i < 16 with lo <= c + i < hi (c may be negative).
-inline __mmask16 lanes_inside(int64_t c, int64_t lo, int64_t hi) {
-  const int64_t a = std::clamp<int64_t>(lo - c, 0, 16), b = std::clamp<int64_t>(hi - c, 0, 16);
+// Lanes i < 16 whose column c + i lies inside [0, n) (c may be negative): the load or store mask of
+// 16 columns starting at c in a row of n.
+inline __mmask16 lanes_inside(int64_t c, int64_t n) {
+  const int64_t a = std::clamp<int64_t>(-c, 0, 16), b = std::clamp<int64_t>(n - c, 0, 16);
   if (b <= a) return 0;
   return static_cast<__mmask16>(((1u << b) - 1u) & ~((1u << a) - 1u));
 }
@@ -33,10 +35,10 @@ struct RowTaps {
   void init(int64_t c, int64_t pad_left, int64_t in_w) {
     base = c * S - pad_left;
     if (S == 1) {
-      for (int kx = 0; kx < K; ++kx) m[kx] = lanes_inside(base + kx, 0, in_w);
+      for (int kx = 0; kx < K; ++kx) m[kx] = lanes_inside(base + kx, in_w);
     } else {
-      m[0] = lanes_inside(base, 0, in_w), m[1] = lanes_inside(base + 16, 0, in_w);
-      m[2] = lanes_inside(base + 32, 0, in_w) & 1u;
+      m[0] = lanes_inside(base, in_w), m[1] = lanes_inside(base + 16, in_w);
+      m[2] = lanes_inside(base + 32, in_w) & 1u;
     }
   }
   // t[kx] for kx < K from the input row `row` (its column 0).

@@ -5,10 +5,6 @@
 #pragma once
 #include <cstdint>
 
-#if defined(__AVX__) || defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 namespace fxq {
 
 template <int N>
@@ -21,19 +17,12 @@ typename Vec<N>::T& V(float* p) { return *reinterpret_cast<typename Vec<N>::T*>(
 template <int N>
 const typename Vec<N>::T& V(const float* p) { return *reinterpret_cast<const typename Vec<N>::T*>(p); }
 
-// Every lane = v. (Not `Vec<N>::T{} + v`: that is an add, 0 + v, which turns -0 into +0 and costs an
-// instruction before the broadcast.)
+// Every lane = v, as `v - 0`: exact for every v (-0 - +0 is -0), and GCC folds the subtraction away,
+// leaving one broadcast (conv_direct1x1.cpp writes its weights this way). `Vec<N>::T{} + v` is not the
+// same: 0 + v is an add, which turns -0 into +0 and costs an instruction before the broadcast.
 template <int N>
 inline typename Vec<N>::T splat(float v) {
-#if defined(__AVX512F__)
-  if constexpr (N == 16) return _mm512_set1_ps(v);
-#endif
-#if defined(__AVX__)
-  if constexpr (N == 8) return _mm256_set1_ps(v);
-#endif
-  typename Vec<N>::T r = {};  // elsewhere: GCC's generic vector code (slow: lane by lane)
-  for (int i = 0; i < N; ++i) r[i] = v;
-  return r;
+  return v - typename Vec<N>::T{};
 }
 
 }  // namespace fxq
