@@ -1,23 +1,10 @@
 #include "ops/epilogue.h"
 
-#include <Eigen/Core>
 #include <algorithm>
 
-namespace fxq {
+#include "ops/logistic.h"
 
-void logistic(const float* x, float* y, int64_t n) {
-  using Packet = Eigen::internal::packet_traits<float>::type;
-  constexpr int64_t kLanes = Eigen::internal::unpacket_traits<Packet>::size;
-  const Eigen::internal::scalar_logistic_op<float> op;
-  int64_t k = 0;
-  for (; k + kLanes <= n; k += kLanes)
-    Eigen::internal::pstoreu(y + k, op.packetOp(Eigen::internal::ploadu<Packet>(x + k)));
-  if (k == n) return;
-  float in[kLanes] = {}, out[kLanes];
-  std::copy(x + k, x + n, in);
-  Eigen::internal::pstoreu(out, op.packetOp(Eigen::internal::ploadu<Packet>(in)));
-  std::copy(out, out + (n - k), y + k);
-}
+namespace fxq {
 
 void Epilogue::apply(float* y, int64_t n) const {
   switch (kind) {
@@ -38,16 +25,9 @@ void Epilogue::apply(float* y, int64_t n) const {
       }
       return;
     }
-    case kSiLU: {
-      constexpr int64_t kChunk = 256;
-      float s[kChunk];
-      for (int64_t b = 0; b < n; b += kChunk) {
-        const int64_t m = std::min(kChunk, n - b);
-        logistic(y + b, s, m);
-        for (int64_t k = 0; k < m; ++k) y[b + k] = y[b + k] * s[k];
-      }
+    case kSiLU:
+      silu(y, n);
       return;
-    }
   }
 }
 

@@ -3,7 +3,7 @@
 //   Relu       x > 0 ? x : 0                          (ops/relu.cpp)
 //   Clip       min(max(x, lo), hi)                    (ops/clip.cpp)
 //   LeakyRelu  x >= 0 ? x : alpha * x                 (ops/leaky_relu.cpp)
-//   SiLU       x * logistic(x)   = Mul(x, Sigmoid(x)) (ops/sigmoid.cpp, ops/mul.cpp: a float product
+//   SiLU       x * logistic(x)   = Mul(x, Sigmoid(x)) (ops/logistic.h, ops/sigmoid.cpp, ops/mul.cpp: a float product
 //              is correctly rounded whether computed in float or in double and rounded once)
 // The executor chooses the fusion (engine/fusion.h); kernels only apply it.
 #pragma once
@@ -18,9 +18,5 @@ struct Epilogue {
   // y[k] = act(y[k]) for k < n.
   void apply(float* y, int64_t n) const;
 };
-
-// Eigen's vectorized float logistic, through the full-width packet path for every element (tails go
-// through a padded packet), so a value never depends on the buffer's alignment or the task cut.
-void logistic(const float* x, float* y, int64_t n);
 
 }  // namespace fxq

@@ -1,5 +1,5 @@
-// Sigmoid: y = 1 / (1 + exp(-x)), in float (ops/epilogue.h: logistic), without overflow for large |x|.
-#include "ops/epilogue.h"
+// Sigmoid: y = 1 / (1 + exp(-x)), in float (ops/logistic.h), without overflow for large |x|.
+#include "ops/logistic.h"
 #include "ops/unary.h"
 
 namespace fxq {
