@@ -198,6 +198,15 @@ int main(int argc, char** argv) {
   const int reps = std::stoi(opt("--reps", "30"));
   const size_t n_images = std::stoul(opt("--images", "8"));
   const auto wanted = bench::split_list(opt("--models", ""));
+  for (const auto& key : wanted) {
+    bool known = false;
+    std::string keys;
+    for (const auto& sm : test::shared_models()) known |= key == sm.key, keys += std::string(keys.empty() ? "" : ", ") + sm.key;
+    if (!known) {
+      std::cerr << "fxq_bench_engine: --models: no shared model '" << key << "' (known: " << keys << ")\n";
+      return 2;
+    }
+  }
   const std::string out_dir = opt("--out", src + "/bench/results");
   std::filesystem::create_directories(out_dir);
 
