@@ -1,8 +1,8 @@
 // The direct 1x1 conv kernel (ops/conv_direct1x1.cpp) against conv2d_reference (double accumulation) on
 // seeded random shapes that reach every part of it: channel counts that are and are not multiples of its
 // 8-channel register block and 16-channel chunks (1..70), planes 1..40 wide and tall (positions below,
-// at and above one vector and a 48-position register block, and not multiples of them: the tail
-// buffers), batch 2, with and without bias, each fused activation, and guard values before and after
+// at and above one vector and a 48-position register block, and not multiples of them: the masked
+// last block in AVX-512 builds, the tail buffers in others), batch 2, with and without bias, each fused activation, and guard values before and after
 // the output that must survive. Also: which shapes it takes, conv2d_fast through it, and bit-identical
 // results at 1 and 2 threads.
 #include <catch2/catch.hpp>
