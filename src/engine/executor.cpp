@@ -117,6 +117,10 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
     }
     out.assign(node.outputs.size(), Tensor());
     KernelArgs args{node, graph_.opset, in, out, fa ? &fa->act : nullptr};
+    if (fa && !fa->residual.empty()) {
+      args.residual = find(fa->residual);
+      FXQ_CHECK(args.residual, "value '" + fa->residual + "' missing before " + node.describe());
+    }
     if (donates_[k]) {
       auto it = values.find(node.inputs[0]);
       if (it != values.end()) args.donor = &it->second;

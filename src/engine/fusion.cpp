@@ -44,6 +44,20 @@ bool activation_of(const Graph& g, const Node& a, Epilogue* e) {
   return false;
 }
 
+// Known, equal shapes (a dynamic dim only against the same dynamic dim): an Add of the two needs no
+// broadcasting.
+bool same_static_shape(const Graph& g, const std::string& a, const std::string& b) {
+  const ValueInfo *va = g.find_value(a), *vb = g.find_value(b);
+  if (!va || !vb || !va->has_shape || !vb->has_shape || va->shape != vb->shape || va->shape.empty()) return false;
+  for (size_t d = 0; d < va->shape.size(); ++d) {
+    if (va->shape[d] >= 0) continue;
+    const std::string* pa = d < va->dim_params.size() ? &va->dim_params[d] : nullptr;
+    const std::string* pb = d < vb->dim_params.size() ? &vb->dim_params[d] : nullptr;
+    if (!pa || !pb || pa->empty() || *pa != *pb) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 FusionPlan plan_fusions(const Graph& g) {
@@ -55,6 +69,16 @@ FusionPlan plan_fusions(const Graph& g) {
     for (const auto& in : g.nodes[k].inputs)
       if (!in.empty()) readers[in].push_back(k);
   auto only_readers = [&](const std::string& v) -> const std::vector<size_t>& { return readers[v]; };
+  std::map<std::string, size_t> producer;
+  for (size_t k = 0; k < g.nodes.size(); ++k)
+    for (const auto& out : g.nodes[k].outputs)
+      if (!out.empty()) producer[out] = k;
+  // Whether value v exists before node k runs (an absorbed node's output exists from its layer's index
+  // on, which is before the absorbed node's own).
+  auto ready_before = [&](const std::string& v, size_t k) {
+    auto it = producer.find(v);
+    return it == producer.end() ? (g.is_initializer(v) || g.find_value(v) != nullptr) : it->second < k;
+  };
 
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& conv = g.nodes[k];
@@ -68,6 +92,25 @@ FusionPlan plan_fusions(const Graph& g) {
         g.nodes[r[0]].inputs.size() >= 1 && activation_of(g, g.nodes[r[0]], &f.act)) {
       f.absorbed = {r[0]};
       f.output = g.nodes[r[0]].outputs.at(0);
+    } else if (r.size() == 1 && is_op(g.nodes[r[0]], "Add") && g.nodes[r[0]].inputs.size() == 2 &&
+               g.nodes[r[0]].outputs.size() == 1) {  // residual Add, then maybe an activation
+      const Node& add = g.nodes[r[0]];
+      const std::string& res = add.inputs[0] == v ? add.inputs[1] : add.inputs[0];
+      const std::string& sum = add.outputs[0];
+      if (res.empty() || res == v || !ready_before(res, k) || !same_static_shape(g, v, res) ||
+          !same_static_shape(g, v, sum))
+        continue;
+      f.residual = res;
+      f.absorbed = {r[0]};
+      f.output = sum;
+      const std::vector<size_t>& ra = only_readers(sum);
+      Epilogue act;
+      if (!g.is_graph_output(sum) && ra.size() == 1 && !g.nodes[ra[0]].inputs.empty() &&
+          g.nodes[ra[0]].inputs[0] == sum && activation_of(g, g.nodes[ra[0]], &act)) {
+        f.act = act;
+        f.absorbed.push_back(ra[0]);
+        f.output = g.nodes[ra[0]].outputs.at(0);
+      }
     } else if (r.size() == 2) {  // SiLU: Mul(v, Sigmoid(v)) in either operand order
       size_t sig = r[0], mul = r[1];
       if (!is_op(g.nodes[sig], "Sigmoid")) std::swap(sig, mul);

@@ -1,7 +1,9 @@
 // Conv+activation fusion for runs without hooks: a Conv whose output is read only by a Relu, Clip
-// (constant bounds) or LeakyRelu, or only by the Sigmoid and Mul of a SiLU x * Sigmoid(x), applies
-// that activation to its output tiles while they are in cache (ops/epilogue.h), and the activation
-// nodes are skipped. Results are bit-identical to the unfused graph. Runs with hooks (calibration,
+// (constant bounds) or LeakyRelu, or only by the Sigmoid and Mul of a SiLU x * Sigmoid(x), or only by
+// an Add of a residual (a value computed before the Conv, of the same shape by shape inference) that is
+// itself read only by one such Relu, Clip or LeakyRelu or by nothing that needs it separately, applies
+// that Add and activation to its output tiles while they are in cache (ops/epilogue.h), and the Add
+// and activation nodes are skipped. Results are bit-identical to the unfused graph. Runs with hooks (calibration,
 // fake quantization) see every value, so the executor runs them unfused.
 #pragma once
 #include <string>
@@ -16,6 +18,7 @@ struct FusedActivation {
   size_t layer;                 // the Conv node
   std::vector<size_t> absorbed;  // the activation nodes it replaces
   std::string output;           // the value the fused node produces (the last absorbed node's output)
+  std::string residual;         // the other operand of a fused Add, or empty
   Epilogue act;
 };
 

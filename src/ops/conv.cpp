@@ -58,7 +58,17 @@ void run(KernelArgs& a) {
   // Every conv2d path writes every output element (tests/test_ops_nn.cpp: NaN-filled outputs), so no
   // zero-fill first: it cost YOLOX-Nano and NanoDet-m 0.27-0.31 ms per run (docs/engine.md).
   y = Tensor::uninitialized(out_shape);
-  conv2d(conv_shape(x, w, group, window_as_rank(win, 2)), x.f.data(), w.f.data(), bias, y.f.data(), a.epilogue);
+  const Epilogue* act = a.epilogue;
+  Epilogue with_residual;
+  if (a.residual) {  // engine/fusion.h fuses an Add only when shape inference gave both operands this shape
+    FXQ_CHECK(a.residual->is_float() && a.residual->shape == out_shape,
+              a.node.describe() + ": the fused Add's other operand " + shape_str(a.residual->shape) + " is not " + shape_str(out_shape));
+    if (act) with_residual = *act;
+    with_residual.residual = a.residual->f.data();
+    with_residual.base = y.f.data();
+    act = &with_residual;
+  }
+  conv2d(conv_shape(x, w, group, window_as_rank(win, 2)), x.f.data(), w.f.data(), bias, y.f.data(), act);
 }
 
 // N * Cout * prod(out spatial) * (Cin / group) * prod(kernel) = numel(Y) * prod(W dims after the first).

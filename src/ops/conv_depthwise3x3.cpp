@@ -116,7 +116,7 @@ void conv2d_depthwise3x3(const Conv2dShape& s, const float* x, const float* w, c
       p.act = &in_register;
       if (s.stride_h == 1) plane_direct<1>(p);
       else plane_direct<2>(p);
-      if (act && act->kind == Epilogue::kSiLU) act->apply(p.y, out_plane);
+      if (act && !act->in_register()) act->apply(p.y, out_plane);
     }
   });
 }

@@ -157,7 +157,7 @@ void conv2d_stem(const Conv2dShape& s, const float* x, const float* w, const flo
     if (s.k_h == 5) rows<1, 5>(g, oy0, oy1, cb0, cb1);
     else if (s.stride_h == 1) rows<1, 3>(g, oy0, oy1, cb0, cb1);
     else rows<2, 3>(g, oy0, oy1, cb0, cb1);
-    if (act && act->kind == Epilogue::kSiLU)
+    if (act && !act->in_register())
       for (int64_t co = cb0 * kOc; co < cb1 * kOc; ++co)
         act->apply(g.y + co * plane + oy0 * s.out_w, (oy1 - oy0) * s.out_w);
   });

@@ -7,6 +7,10 @@
 namespace fxq {
 
 void Epilogue::apply(float* y, int64_t n) const {
+  if (residual) {
+    const float* r = residual + (y - base);
+    for (int64_t k = 0; k < n; ++k) y[k] = y[k] + r[k];
+  }
   switch (kind) {
     case kNone: return;
     case kRelu:

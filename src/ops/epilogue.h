@@ -14,9 +14,17 @@ namespace fxq {
 struct Epilogue {
   enum Kind { kNone, kRelu, kClip, kLeakyRelu, kSiLU } kind = kNone;
   float lo = 0, hi = 0, alpha = 0;
+  // A residual Add fused before the activation (ResNet's Conv -> Add -> Relu): when set, apply() first
+  // adds residual[y - base] to y[k], the float sum Add computes (ops/add.cpp; a + b == b + a). Set per
+  // run by the Conv op (base: its output's first element), never in the shared fusion plan.
+  const float* residual = nullptr;
+  const float* base = nullptr;
 
-  // y[k] = act(y[k]) for k < n.
+  // y[k] = act(y[k] (+ the residual)) for k < n; y points into the output that starts at `base`.
   void apply(float* y, int64_t n) const;
+  // Whether a kernel may apply it to 16 floats in a register (ops/epilogue_avx512.h); if not (SiLU, a
+  // residual) the kernel calls apply() on its output.
+  bool in_register() const { return kind != kSiLU && residual == nullptr; }
 };
 
 }  // namespace fxq

@@ -4,7 +4,8 @@
 //   Relu       y > 0 ? y : 0                      = max(y, 0)
 //   Clip       std::min(std::max(y, lo), hi)      = min(hi, max(lo, y))  (std::max(y, lo) is y < lo ? lo : y)
 //   LeakyRelu  y >= 0 ? y : alpha * y             (an ordered compare: NaN takes alpha * y, as the scalar)
-// SiLU is not done here (kind() stays kNone): those kernels call Epilogue::apply on their output.
+// SiLU and a residual Add are not done here (kind() stays kNone, Epilogue::in_register() is false): those
+// kernels call Epilogue::apply on their output.
 #pragma once
 
 #if defined(__AVX512F__)
@@ -17,7 +18,7 @@ namespace fxq {
 class RegisterEpilogue {
  public:
   explicit RegisterEpilogue(const Epilogue* act) {
-    if (!act || act->kind == Epilogue::kSiLU) return;
+    if (!act || !act->in_register()) return;
     kind_ = act->kind;
     lo_ = _mm512_set1_ps(act->lo), hi_ = _mm512_set1_ps(act->hi), alpha_ = _mm512_set1_ps(act->alpha);
   }

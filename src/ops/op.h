@@ -18,6 +18,7 @@ struct KernelArgs {
   std::vector<const Tensor*> in;    // nullptr for absent optional inputs
   std::vector<Tensor>& out;         // one per node output, filled by the kernel
   const Epilogue* epilogue = nullptr;  // Conv only: an activation fused into it (engine/fusion.h)
+  const Tensor* residual = nullptr;    // Conv only: the other operand of an Add fused into it, added before `epilogue`
   // Input 0's value when the engine frees it after this node (its last reader, read once here): ops
   // that pass their input on unchanged (Reshape, Flatten, ...) move it instead of copying it.
   Tensor* donor = nullptr;
