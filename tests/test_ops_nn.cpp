@@ -701,6 +701,17 @@ TEST_CASE("Resize: nearest modes", "[ops]") {
   // tf_half_pixel_for_nn: (o + 0.5) / 2 = 0.25, 0.75, 1.25, 1.75 -> 0, 1, 1, 2 (clamped)
   require_close(resize2x2({{"coordinate_transformation_mode", attr_s("tf_half_pixel_for_nn")}}), {1, 1, 4, 4},
                 {1, 2, 2, 2, 3, 4, 4, 4, 3, 4, 4, 4, 3, 4, 4, 4});
+  // 2x upsampling of wider planes (the doubled-columns loop): out[c][oy][ox] = in[c][oy / 2][ox / 2]
+  {
+    const Tensor big = iota({1, 3, 5, 37}), no_roi = floats({0}, {}), two = floats({4}, {1, 1, 2, 2});
+    std::vector<float> want;
+    for (int64_t c = 0; c < 3; ++c)
+      for (int64_t oy = 0; oy < 10; ++oy)
+        for (int64_t ox = 0; ox < 74; ++ox) want.push_back(big.f[static_cast<size_t>((c * 5 + oy / 2) * 37 + ox / 2)]);
+    require_close(run1("Resize", {&big, &no_roi, &two},
+                       {{"coordinate_transformation_mode", attr_s("asymmetric")}, {"nearest_mode", attr_s("floor")}}, 11),
+                  {1, 3, 10, 74}, want);
+  }
   // downsampling 1 2 3 4 by 0.5, half_pixel: coordinates 0.5 and 2.5
   const Tensor x = iota({1, 4}), roi = floats({0}, {}), half = floats({2}, {1, 0.5f});
   const std::vector<std::pair<std::string, std::vector<float>>> modes = {
