@@ -63,3 +63,26 @@ TEST_CASE("executor: pass-through ops move a value only at its last reader, else
   }
   CHECK(seen == 7);  // the hooked run saw every node's output, none emptied by a move
 }
+
+// Initializers are resolved once per Executor: a value changed in place between runs is seen (fake
+// quantization and bias correction change weights that way), and a run after an initializer was added
+// or removed looks every name up again.
+TEST_CASE("executor: initializers changed between runs are seen", "[engine]") {
+  Graph g;
+  g.opset = 13;
+  g.inputs = {value("X")};
+  g.initializers["B"] = Tensor::from_floats({2}, {10, 20});
+  g.nodes = {node("Add", {"X", "B"}, {"Y"})};
+  g.outputs = {value("Y")};
+  Executor exec(g);
+  const Tensor x = Tensor::from_floats({2}, {1, 2});
+  CHECK(exec.run({{"X", x}}).at("Y").f == std::vector<float>{11, 22});
+  g.initializers["B"].f[1] = 30;  // in place
+  CHECK(exec.run({{"X", x}}).at("Y").f == std::vector<float>{11, 32});
+  g.initializers["B"] = Tensor::from_floats({2}, {40, 50});  // a new tensor under the same name
+  CHECK(exec.run({{"X", x}}).at("Y").f == std::vector<float>{41, 52});
+  g.initializers["C"] = Tensor::from_floats({1}, {0});  // another initializer: names are looked up again
+  g.initializers.erase("B");
+  g.initializers["B"] = Tensor::from_floats({2}, {60, 70});
+  CHECK(exec.run({{"X", x}}).at("Y").f == std::vector<float>{61, 72});
+}

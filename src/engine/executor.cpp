@@ -52,6 +52,11 @@ Executor::Executor(const Graph& graph) : graph_(graph) {
   if (!missing.empty())
     fail_unsupported(graph.path + ": unsupported op: " + missing + " (see 'fxq ops' for the supported ones)");
   for (const auto& n : graph.nodes) ops_.push_back(lookup(n));
+  for (const auto& n : graph.nodes) {
+    initializer_inputs_.emplace_back();
+    for (const auto& in : n.inputs) initializer_inputs_.back().push_back(in.empty() ? nullptr : graph.initializer(in));
+  }
+  initializer_count_ = graph.initializers.size();
   // Last reader of each value; graph outputs are never released.
   std::map<std::string, size_t> last;
   for (size_t k = 0; k < graph.nodes.size(); ++k)
@@ -101,6 +106,7 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
 
   std::vector<const Tensor*> in;
   std::vector<Tensor> out;
+  const bool resolved = graph_.initializers.size() == initializer_count_;  // initializer_inputs_ still valid
   const bool fused = !(hooks && hooks->on_value);
   for (size_t k = 0; k < graph_.nodes.size(); ++k) {
     const Node& node = graph_.nodes[k];
@@ -110,8 +116,15 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
     }
     const FusedActivation* fa = fused && fusion_.head[k] >= 0 ? &fusion_.fusions[fusion_.head[k]] : nullptr;
     in.clear();
-    for (const auto& name : node.inputs) {
-      const Tensor* t = name.empty() ? nullptr : find(name);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const std::string& name = node.inputs[i];
+      const Tensor* t = nullptr;
+      if (name.empty()) t = nullptr;
+      else if (!resolved) t = find(name);
+      else if (!(t = initializer_inputs_[k][i])) {
+        auto it = values.find(name);
+        t = it == values.end() ? nullptr : &it->second;
+      }
       FXQ_CHECK(name.empty() || t, "value '" + name + "' missing before " + node.describe());
       in.push_back(t);
     }
