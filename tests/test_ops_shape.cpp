@@ -6,6 +6,7 @@
 #include <numeric>
 #include <random>
 
+#include "common/parallel.h"
 #include "op_test_util.h"
 
 using namespace fxq;
@@ -53,6 +54,19 @@ TEST_CASE("Concat joins float and int tensors along an axis", "[ops]") {
   Tensor i = ints({2}, {1, 2}), j = ints({1}, {-1});
   require_ints(run_op("Concat", {&i, &j}, {{"axis", attr_i(0)}})[0], {3}, {1, 2, -1});
   REQUIRE(error_code("Concat", {&a, &i}, {{"axis", attr_i(0)}}) == ExitCode::kBadInput);
+  // large enough for several copy tasks whose boundaries fall inside segments, at 1 and 2 threads:
+  // [2, 3, 90, 97] ++ [2, 5, 90, 97] ++ an empty [2, 0, 90, 97] along the channels
+  const Tensor p = iota({2, 3, 90, 97}), q = iota({2, 5, 90, 97}), none = Tensor::zeros({2, 0, 90, 97});
+  std::vector<float> want;
+  for (int64_t n = 0; n < 2; ++n) {
+    for (int64_t e = 0; e < 3 * 90 * 97; ++e) want.push_back(p.f[static_cast<size_t>(n * 3 * 90 * 97 + e)]);
+    for (int64_t e = 0; e < 5 * 90 * 97; ++e) want.push_back(q.f[static_cast<size_t>(n * 5 * 90 * 97 + e)]);
+  }
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    require_close(run_op("Concat", {&p, &none, &q}, {{"axis", attr_i(1)}})[0], {2, 8, 90, 97}, want);
+  }
+  set_num_threads(0);
 }
 
 TEST_CASE("Split: input (opset 13), attribute (opset 11), equal parts", "[ops]") {

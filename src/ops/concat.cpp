@@ -1,6 +1,11 @@
 // Concat: join inputs along `axis` (negative allowed); all other dims and the dtype must match.
 #include "ops/tensor_copy.h"
 
+#include <algorithm>
+#include <vector>
+
+#include "common/parallel.h"
+
 namespace fxq {
 namespace {
 void run(KernelArgs& a) {
@@ -21,13 +26,28 @@ void run(KernelArgs& a) {
   for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
   for (size_t d = axis + 1; d < shape.size(); ++d) inner *= shape[d];
   Tensor y = alloc_like(x0, shape);
+  // The output is a run of segments (input k's o-th chunk); tasks of kGrain output elements copy the
+  // parts of the segments they cover, so large concats use every thread (YOLOX-Nano's 18 channel
+  // concats took as long at 2 threads as at 1 when copied by the caller alone).
+  struct Segment {
+    const Tensor* x;
+    int64_t src, dst, count;
+  };
+  std::vector<Segment> segments;
   int64_t pos = 0;
   for (int64_t o = 0; o < outer; ++o)
     for (size_t k = 0; k < a.num_inputs(); ++k) {
       const int64_t chunk = a.input(k).dim(static_cast<int>(axis)) * inner;
-      copy_range(a.input(k), o * chunk, y, pos, chunk);
+      if (chunk > 0) segments.push_back({&a.input(k), o * chunk, pos, chunk});
       pos += chunk;
     }
+  constexpr int64_t kGrain = 1 << 15;  // elements per task: 128 KiB of floats
+  parallel_range(pos, kGrain, [&](int64_t b, int64_t e) {
+    for (const Segment& g : segments) {
+      const int64_t lo = std::max(b, g.dst), hi = std::min(e, g.dst + g.count);
+      if (lo < hi) copy_range(*g.x, g.src + (lo - g.dst), y, lo, hi - lo);
+    }
+  });
   a.output(0) = std::move(y);
 }
 }  // namespace
