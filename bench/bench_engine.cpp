@@ -3,7 +3,7 @@
 // the median and the 10th/90th percentiles of per-image latency (batch 1, as calibration runs) are
 // reported, fxq's time with an observing hook on every value, and fxq's peak RSS.
 //
-// usage: fxq_bench_engine [--threads 1,2] [--reps 30] [--images 8] [--models key,key] [--out DIR]
+// usage: fxq_bench_engine [--threads 1,2] [--reps 30] [--rounds 3] [--images 8] [--models key,key] [--out DIR]
 //        fxq_bench_engine --profile MODEL.onnx [REPS [THREADS]]   (time per op type and slowest nodes)
 // Each (model, threads) point runs in a child process (this binary with --child) so that peak RSS
 // and thread pools are per point. Writes DIR/engine.json and DIR/engine.md.
@@ -177,10 +177,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto opt = [&](const std::string& name, const std::string& def) { return bench::flag_value(args, name, def); };
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << "usage: fxq_bench_engine [--threads 1,2] [--reps 30] [--images 8] [--models key,key] [--out DIR]\n"
+    std::cout << "usage: fxq_bench_engine [--threads 1,2] [--reps 30] [--rounds 3] [--images 8] [--models key,key] [--out DIR]\n"
                  "       fxq_bench_engine --profile MODEL.onnx [REPS [THREADS]]\n"
                  "Times fxq's float engine and ONNX Runtime on every shared model (../shared/data) at each thread\n"
-                 "count; writes DIR/engine.json and DIR/engine.md (default DIR: bench/results).\n";
+                 "count; writes DIR/engine.json and DIR/engine.md (default DIR: bench/results). Per point fxq and ORT\n"
+                 "alternate ROUNDS times (fresh processes, REPS runs per image each); each engine's figures are its\n"
+                 "median round's.\n";
     return 0;
   }
   if (!args.empty() && args[0] == "--child") return child(args[1], args[2], std::stoi(args[3]), std::stoi(args[4]));
@@ -196,6 +198,7 @@ int main(int argc, char** argv) {
   }
   const auto threads = bench::split_list(opt("--threads", "1,2"));
   const int reps = std::stoi(opt("--reps", "30"));
+  const int rounds = std::max(1, std::stoi(opt("--rounds", "3")));
   const size_t n_images = std::stoul(opt("--images", "8"));
   const auto wanted = bench::split_list(opt("--models", ""));
   for (const auto& key : wanted) {
@@ -219,11 +222,25 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(cases);
     make_cases(sm, m.graph.inputs[0].name, n_images, cases);
     for (const auto& t : threads) {
-      json fxq = json::parse(run_capture(std::string(argv[0]) + " --child " + model + " " + cases + " " + t + " " +
-                                         std::to_string(reps)));
-      json ort = json::parse(run_capture("node " + src + "/tests/ort/run_ort.js " + model + " " + cases + " --threads " +
-                                         t + " --time " + std::to_string(reps) + " --out ort_bench"));
-      json row = {{"model", sm.key}, {"threads", std::stoi(t)}, {"fxq", fxq}, {"ort", ort},
+      // fxq and ORT alternate `rounds` times, each round a fresh process of each, so a drift of the
+      // machine's speed during the point hits both; each engine's figures are those of its median round.
+      std::vector<json> fxq_rounds, ort_rounds;
+      json round_ratios = json::array();
+      for (int r = 0; r < rounds; ++r) {
+        fxq_rounds.push_back(json::parse(run_capture(std::string(argv[0]) + " --child " + model + " " + cases + " " + t +
+                                                     " " + std::to_string(reps))));
+        ort_rounds.push_back(json::parse(run_capture("node " + src + "/tests/ort/run_ort.js " + model + " " + cases +
+                                                     " --threads " + t + " --time " + std::to_string(reps) +
+                                                     " --out ort_bench")));
+        round_ratios.push_back(ort_rounds.back()["median_ms"].get<double>() / fxq_rounds.back()["median_ms"].get<double>());
+      }
+      auto median_round = [](std::vector<json> v) {
+        std::sort(v.begin(), v.end(), [](const json& a, const json& b) { return a["median_ms"].get<double>() < b["median_ms"].get<double>(); });
+        return v[v.size() / 2];
+      };
+      const json fxq = median_round(fxq_rounds), ort = median_round(ort_rounds);
+      json row = {{"model", sm.key}, {"threads", std::stoi(t)}, {"fxq", fxq}, {"ort", ort}, {"rounds", rounds},
+                  {"round_ratios_fxq_over_ort", round_ratios},
                   {"fxq_img_per_s", 1000.0 / fxq["median_ms"].get<double>()},
                   {"ort_img_per_s", 1000.0 / ort["median_ms"].get<double>()}};
       row["ratio_fxq_over_ort"] = row["fxq_img_per_s"].get<double>() / row["ort_img_per_s"].get<double>();
@@ -240,14 +257,20 @@ int main(int argc, char** argv) {
   }
   std::ofstream(out_dir + "/engine.json") << results.dump(2) << "\n";
   std::ofstream md(out_dir + "/engine.md");
-  md << "| model | threads | fxq ms/img (median) | ORT ms/img (median) | fxq img/s | ORT img/s | fxq/ORT | fxq with hooks ms/img | fxq peak RSS MB |\n"
-        "|---|---|---|---|---|---|---|---|---|\n";
-  char line[512];
+  md << "| model | threads | fxq ms/img (median) | ORT ms/img (median) | fxq img/s | ORT img/s | fxq/ORT | fxq/ORT per round | fxq with hooks ms/img | fxq peak RSS MB |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n";
+  char line[640];
   for (const auto& r : results) {
-    std::snprintf(line, sizeof line, "| %s | %d | %.3f | %.3f | %.1f | %.1f | %.2f | %.3f | %.0f |\n",
+    std::string per_round;
+    for (const auto& q : r["round_ratios_fxq_over_ort"]) {
+      char v[16];
+      std::snprintf(v, sizeof v, "%.2f", q.get<double>());
+      per_round += (per_round.empty() ? "" : ", ") + std::string(v);
+    }
+    std::snprintf(line, sizeof line, "| %s | %d | %.3f | %.3f | %.1f | %.1f | %.2f | %s | %.3f | %.0f |\n",
                   r["model"].get<std::string>().c_str(), r["threads"].get<int>(), r["fxq"]["median_ms"].get<double>(),
                   r["ort"]["median_ms"].get<double>(), r["fxq_img_per_s"].get<double>(), r["ort_img_per_s"].get<double>(),
-                  r["ratio_fxq_over_ort"].get<double>(), r["fxq"]["with_hooks"]["median_ms"].get<double>(),
+                  r["ratio_fxq_over_ort"].get<double>(), per_round.c_str(), r["fxq"]["with_hooks"]["median_ms"].get<double>(),
                   r["fxq"]["peak_rss_mb"].get<double>());
     md << line;
   }
