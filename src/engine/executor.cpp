@@ -54,7 +54,8 @@ Executor::Executor(const Graph& graph) : graph_(graph) {
   for (const auto& n : graph.nodes) ops_.push_back(lookup(n));
   for (const auto& n : graph.nodes) {
     initializer_inputs_.emplace_back();
-    for (const auto& in : n.inputs) initializer_inputs_.back().push_back(in.empty() ? nullptr : graph.initializer(in));
+    for (const auto& in : n.inputs)
+      initializer_inputs_.back().push_back(in.empty() ? nullptr : graph.initializer(in));
   }
   initializer_count_ = graph.initializers.size();
   // Last reader of each value; graph outputs are never released.
@@ -98,10 +99,13 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
   check_inputs(inputs);
   std::unordered_map<std::string, Tensor> values;
   for (auto& kv : inputs) values.emplace(kv.first, std::move(kv.second));
-  auto find = [&](const std::string& name) -> const Tensor* {
-    if (const Tensor* t = graph_.initializer(name)) return t;
+  auto computed = [&](const std::string& name) -> const Tensor* {  // a graph input or a node's output
     auto it = values.find(name);
     return it == values.end() ? nullptr : &it->second;
+  };
+  auto find = [&](const std::string& name) -> const Tensor* {
+    if (const Tensor* t = graph_.initializer(name)) return t;
+    return computed(name);
   };
 
   std::vector<const Tensor*> in;
@@ -119,11 +123,9 @@ std::map<std::string, Tensor> Executor::run(std::map<std::string, Tensor> inputs
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const std::string& name = node.inputs[i];
       const Tensor* t = nullptr;
-      if (name.empty()) t = nullptr;
-      else if (!resolved) t = find(name);
-      else if (!(t = initializer_inputs_[k][i])) {
-        auto it = values.find(name);
-        t = it == values.end() ? nullptr : &it->second;
+      if (!name.empty()) {
+        t = resolved ? initializer_inputs_[k][i] : nullptr;
+        if (!t) t = resolved ? computed(name) : find(name);
       }
       FXQ_CHECK(name.empty() || t, "value '" + name + "' missing before " + node.describe());
       in.push_back(t);

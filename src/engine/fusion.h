@@ -1,10 +1,11 @@
-// Conv+activation fusion for runs without hooks: a Conv whose output is read only by a Relu, Clip
-// (constant bounds) or LeakyRelu, or only by the Sigmoid and Mul of a SiLU x * Sigmoid(x), or only by
-// an Add of a residual (a value computed before the Conv, of the same shape by shape inference) that is
-// itself read only by one such Relu, Clip or LeakyRelu or by nothing that needs it separately, applies
-// that Add and activation to its output tiles while they are in cache (ops/epilogue.h), and the Add
-// and activation nodes are skipped. Results are bit-identical to the unfused graph. Runs with hooks (calibration,
-// fake quantization) see every value, so the executor runs them unfused.
+// Conv+activation fusion for runs without hooks. A Conv whose output is read only by
+//   - a Relu, Clip (constant bounds) or LeakyRelu,
+//   - the Sigmoid and Mul of a SiLU x * Sigmoid(x), or
+//   - an Add of a residual (a value that exists before the Conv runs, of the same shape by shape
+//     inference), optionally followed by one Relu, Clip or LeakyRelu that alone reads the sum,
+// applies that Add and activation to its output tiles while they are in cache (ops/epilogue.h), and the
+// absorbed nodes are skipped. Results are bit-identical to the unfused graph. Runs with hooks
+// (calibration, fake quantization) see every value, so the executor runs them unfused.
 #pragma once
 #include <string>
 #include <vector>

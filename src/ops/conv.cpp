@@ -62,7 +62,8 @@ void run(KernelArgs& a) {
   Epilogue with_residual;
   if (a.residual) {  // engine/fusion.h fuses an Add only when shape inference gave both operands this shape
     FXQ_CHECK(a.residual->is_float() && a.residual->shape == out_shape,
-              a.node.describe() + ": the fused Add's other operand " + shape_str(a.residual->shape) + " is not " + shape_str(out_shape));
+              a.node.describe() + ": the fused Add's other operand " + shape_str(a.residual->shape) + " is not " +
+                  shape_str(out_shape));
     if (act) with_residual = *act;
     with_residual.residual = a.residual->f.data();
     with_residual.base = y.f.data();

@@ -3,8 +3,8 @@
 //   Relu       x > 0 ? x : 0                          (ops/relu.cpp)
 //   Clip       min(max(x, lo), hi)                    (ops/clip.cpp)
 //   LeakyRelu  x >= 0 ? x : alpha * x                 (ops/leaky_relu.cpp)
-//   SiLU       x * logistic(x)   = Mul(x, Sigmoid(x)) (ops/logistic.h, ops/sigmoid.cpp, ops/mul.cpp: a float product
-//              is correctly rounded whether computed in float or in double and rounded once)
+//   SiLU       x * logistic(x)   = Mul(x, Sigmoid(x)) (ops/logistic.h, ops/sigmoid.cpp, ops/mul.cpp: a
+//              float product is correctly rounded whether computed in float or in double and rounded once)
 // The executor chooses the fusion (engine/fusion.h); kernels only apply it.
 #pragma once
 #include <cstdint>

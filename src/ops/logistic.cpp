@@ -1,6 +1,6 @@
 #include "ops/logistic.h"
 
-#include <Eigen/Core>
+#include <Eigen/Core>  // AVX-512: pexp for the tail below -9; others: scalar_logistic_op
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -60,8 +60,8 @@ void silu(float* y, int64_t n) {
 
 // Eigen's scalar_logistic_op: logistic16's arithmetic but for x in (15.72, 18], where it gives 1 - 2^-24
 // (ORT: 1), and without FMA in the build each Horner step rounds twice. Its packet path (SSE or AVX) for
-// every element, a tail through a padded packet, so a value
-// never depends on the buffer's alignment or the task cut.
+// every element, a tail through a padded packet, so a value never depends on the buffer's alignment or
+// the task cut.
 void logistic(const float* x, float* y, int64_t n) {
   using Packet = Eigen::internal::packet_traits<float>::type;
   constexpr int64_t kLanes = Eigen::internal::unpacket_traits<Packet>::size;
