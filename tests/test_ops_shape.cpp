@@ -100,6 +100,17 @@ TEST_CASE("Slice: negative steps, sentinels, clamping, empty results", "[ops]") 
   REQUIRE(run_op("Slice", {&x, &s, &e})[0].shape == Shape{0});
   s = ints({1}, {2}), e = ints({1}, {5}), st = ints({1}, {-1});
   REQUIRE(run_op("Slice", {&x, &s, &e, nullptr, &st})[0].shape == Shape{0});
+  // every other column of rows of 5..70 (the vectorized stride-2 copy and its scalar tail), from 0 and 1
+  for (int64_t w = 5; w <= 70; ++w)
+    for (int64_t start : {0, 1}) {
+      const Tensor rows = iota({3, w}), s3 = ints({1}, {start}), e3 = ints({1}, {kMax}), ax3 = ints({1}, {1}),
+                   st3 = ints({1}, {2});
+      std::vector<float> want;
+      for (int64_t r = 0; r < 3; ++r)
+        for (int64_t c = start; c < w; c += 2) want.push_back(static_cast<float>(r * w + c));
+      INFO("width " << w << " start " << start);
+      require_close(run_op("Slice", {&rows, &s3, &e3, &ax3, &st3})[0], {3, (w - start + 1) / 2}, want);
+    }
 
   Tensor m = iota({3, 4});
   Tensor s2 = ints({2}, {0, 3}), e2 = ints({2}, {-1, 0}), ax = ints({2}, {0, -1}), st2 = ints({2}, {1, -2});
