@@ -201,14 +201,14 @@ int main(int argc, char** argv) {
   const int rounds = std::max(1, std::stoi(opt("--rounds", "3")));
   const size_t n_images = std::stoul(opt("--images", "8"));
   const auto wanted = bench::split_list(opt("--models", ""));
+  std::vector<std::string> known;
+  for (const auto& sm : test::shared_models()) known.push_back(sm.key);
   for (const auto& key : wanted) {
-    bool known = false;
-    std::string keys;
-    for (const auto& sm : test::shared_models()) known |= key == sm.key, keys += std::string(keys.empty() ? "" : ", ") + sm.key;
-    if (!known) {
-      std::cerr << "fxq_bench_engine: --models: no shared model '" << key << "' (known: " << keys << ")\n";
-      return 2;
-    }
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    std::cerr << "fxq_bench_engine: --models: no shared model '" << key << "' (known: " << list << ")\n";
+    return 2;
   }
   const std::string out_dir = opt("--out", src + "/bench/results");
   std::filesystem::create_directories(out_dir);
